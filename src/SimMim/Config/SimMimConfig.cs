@@ -1,0 +1,146 @@
+namespace SimMim.Config;
+
+// The run configuration, mirroring the reference's yacs tree (config.py) one to one: DATA.IMG_SIZE is
+// Data.ImgSize, MODEL.SWIN.EMBED_DIM is Model.Swin.EmbedDim, and so on. Defaults are the reference's.
+// Records are immutable: the loader builds new ones, nothing changes a loaded config.
+
+/// <summary>The whole configuration (the root of the yacs tree).</summary>
+public sealed record SimMimConfig
+{
+    /// <summary>Base config files merged before this one (reference key BASE; _BASE_ is accepted too).</summary>
+    public IReadOnlyList<string> Base { get; init; } = [""];
+    public DataConfig Data { get; init; } = new();
+    public ModelConfig Model { get; init; } = new();
+    public TrainConfig Train { get; init; } = new();
+    public AugConfig Aug { get; init; } = new();
+    public TestConfig Test { get; init; } = new();
+    /// <summary>'' or O0 = fp32; O1/O2 = mixed precision where the backend supports it.</summary>
+    public string AmpOptLevel { get; init; } = "";
+    public string Output { get; init; } = "";
+    public string Tag { get; init; } = "default";
+    public int SaveFreq { get; init; } = 1;
+    public int PrintFreq { get; init; } = 10;
+    public int Seed { get; init; }
+    public bool EvalMode { get; init; }
+    public bool ThroughputMode { get; init; }
+    public int LocalRank { get; init; }
+    public string Pretrained { get; init; } = "";
+}
+
+public sealed record DataConfig
+{
+    /// <summary>Per-process batch size.</summary>
+    public int BatchSize { get; init; } = 128;
+    public string DataPath { get; init; } = "";
+    public string Dataset { get; init; } = "imagenet";
+    public int ImgSize { get; init; } = 224;
+    public string Interpolation { get; init; } = "bicubic";
+    public bool PinMemory { get; init; } = true;
+    public int NumWorkers { get; init; } = 8;
+    public int MaskPatchSize { get; init; } = 32;
+    public double MaskRatio { get; init; } = 0.6;
+}
+
+public sealed record ModelConfig
+{
+    /// <summary>swin or vit.</summary>
+    public string Type { get; init; } = "swin";
+    public string Name { get; init; } = "swin_tiny_patch4_window7_224";
+    public string Resume { get; init; } = "";
+    public int NumClasses { get; init; } = 1000;
+    public double DropRate { get; init; }
+    public double DropPathRate { get; init; } = 0.1;
+    public double LabelSmoothing { get; init; } = 0.1;
+    public SwinModelConfig Swin { get; init; } = new();
+    public VitModelConfig Vit { get; init; } = new();
+}
+
+public sealed record SwinModelConfig
+{
+    public int PatchSize { get; init; } = 4;
+    public int InChans { get; init; } = 3;
+    public int EmbedDim { get; init; } = 96;
+    public IReadOnlyList<int> Depths { get; init; } = [2, 2, 6, 2];
+    public IReadOnlyList<int> NumHeads { get; init; } = [3, 6, 12, 24];
+    public int WindowSize { get; init; } = 7;
+    public double MlpRatio { get; init; } = 4.0;
+    public bool QkvBias { get; init; } = true;
+    /// <summary>None in the reference: head_dim^-0.5.</summary>
+    public double? QkScale { get; init; }
+    public bool Ape { get; init; }
+    public bool PatchNorm { get; init; } = true;
+}
+
+public sealed record VitModelConfig
+{
+    public int PatchSize { get; init; } = 16;
+    public int InChans { get; init; } = 3;
+    public int EmbedDim { get; init; } = 768;
+    public int Depth { get; init; } = 12;
+    public int NumHeads { get; init; } = 12;
+    public double MlpRatio { get; init; } = 4;
+    public bool QkvBias { get; init; } = true;
+    public double InitValues { get; init; } = 0.1;
+    public bool UseApe { get; init; }
+    public bool UseRpb { get; init; }
+    public bool UseSharedRpb { get; init; } = true;
+    public bool UseMeanPooling { get; init; }
+}
+
+public sealed record TrainConfig
+{
+    public int StartEpoch { get; init; }
+    public int Epochs { get; init; } = 300;
+    public int WarmupEpochs { get; init; } = 20;
+    public double WeightDecay { get; init; } = 0.05;
+    public double BaseLr { get; init; } = 5e-4;
+    public double WarmupLr { get; init; } = 5e-7;
+    public double MinLr { get; init; } = 5e-6;
+    /// <summary>Max gradient norm; 0 or less disables clipping.</summary>
+    public double ClipGrad { get; init; } = 5.0;
+    public bool AutoResume { get; init; } = true;
+    /// <summary>0 or 1 = no accumulation.</summary>
+    public int AccumulationSteps { get; init; }
+    public bool UseCheckpoint { get; init; }
+    public LrSchedulerConfig LrScheduler { get; init; } = new();
+    public OptimizerConfig Optimizer { get; init; } = new();
+    public double LayerDecay { get; init; } = 1.0;
+}
+
+public sealed record LrSchedulerConfig
+{
+    /// <summary>cosine, multistep, step or linear.</summary>
+    public string Name { get; init; } = "cosine";
+    public int DecayEpochs { get; init; } = 30;
+    public double DecayRate { get; init; } = 0.1;
+    public double Gamma { get; init; } = 0.1;
+    public IReadOnlyList<int> Multisteps { get; init; } = [];
+}
+
+public sealed record OptimizerConfig
+{
+    public string Name { get; init; } = "adamw";
+    public double Eps { get; init; } = 1e-8;
+    public IReadOnlyList<double> Betas { get; init; } = [0.9, 0.999];
+    public double Momentum { get; init; } = 0.9;
+}
+
+public sealed record AugConfig
+{
+    public double ColorJitter { get; init; } = 0.4;
+    public string AutoAugment { get; init; } = "rand-m9-mstd0.5-inc1";
+    public double Reprob { get; init; } = 0.25;
+    public string Remode { get; init; } = "pixel";
+    public int Recount { get; init; } = 1;
+    public double Mixup { get; init; } = 0.8;
+    public double Cutmix { get; init; } = 1.0;
+    public IReadOnlyList<double>? CutmixMinmax { get; init; }
+    public double MixupProb { get; init; } = 1.0;
+    public double MixupSwitchProb { get; init; } = 0.5;
+    public string MixupMode { get; init; } = "batch";
+}
+
+public sealed record TestConfig
+{
+    public bool Crop { get; init; } = true;
+}
