@@ -1,1 +1,47 @@
-System.Console.WriteLine(TorchSharp.torch.ones(2).sum().item<float>());
+using SimMim;
+using SimMim.Cli;
+using SimMim.Cli.Commands;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+return SimMimApp.Run(args, AnsiConsole.Console);
+
+namespace SimMim.Cli
+{
+    /// <summary>Wires the verbs and turns user errors into one line and an exit code; bugs keep their stack trace.</summary>
+    public static class SimMimApp
+    {
+        public static int Run(string[] args, IAnsiConsole console)
+        {
+            var app = new CommandApp();
+            app.Configure(config =>
+            {
+                config.SetApplicationName("simmim");
+                config.ConfigureConsole(console);
+                config.PropagateExceptions();
+                config.AddCommand<PretrainCommand>("pretrain")
+                    .WithDescription("SimMIM pretraining. With no arguments: a short demo on built-in data.")
+                    .WithExample("pretrain")
+                    .WithExample("pretrain", "--cfg", "configs/fashion_mnist_vit_tiny.yaml", "--data-path", "/usr/share/datasets/fashion-mnist")
+                    .WithExample("pretrain", "--cfg", "configs/demo.yaml", "--opts", "TRAIN.EPOCHS", "2", "DATA.BATCH_SIZE", "32");
+                config.AddCommand<ReconstructCommand>("reconstruct")
+                    .WithDescription("Write a PNG grid: original | masked input | reconstruction | reconstruction pasted into the visible pixels.")
+                    .WithExample("reconstruct", "--cfg", "configs/demo.yaml", "--checkpoint", "output/simmim_demo/default/ckpt_epoch_4.pth", "--output", "grid.png", "a.jpg", "b.png");
+            });
+            try
+            {
+                return app.Run(OptsArguments.Normalize(args));
+            }
+            catch (SimMimUserException e)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return e.ExitCode;
+            }
+            catch (CommandAppException e)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return 2;
+            }
+        }
+    }
+}

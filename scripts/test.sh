@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sets up and runs the whole test suite (what CI runs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+log=$(mktemp)
+status=0
+dotnet test SimMim.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
+# One closing line CI can read: "N passed, N failed".
+summary=$(grep -E "(Passed|Failed)! +-" "$log" | tail -1 || true)
+passed=$(sed -nE 's/.*Passed: +([0-9]+).*/\1/p' <<<"$summary")
+failed=$(sed -nE 's/.*Failed: +([0-9]+).*/\1/p' <<<"$summary")
+rm -f "$log"
+echo "${passed:-0} passed, ${failed:-0} failed"
+[ "$status" -eq 0 ] && [ "${failed:-1}" = "0" ] && [ "${passed:-0}" -gt 0 ]

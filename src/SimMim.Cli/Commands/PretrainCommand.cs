@@ -1,0 +1,59 @@
+using System.ComponentModel;
+using SimMim.Cli.Rendering;
+using SimMim.Cli.Settings;
+using SimMim.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SimMim.Cli.Commands;
+
+/// <summary>`simmim pretrain`: the reference's main_simmim.py.</summary>
+public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainCommand.Settings>
+{
+    public sealed class Settings : ConfigSettings
+    {
+        [CommandOption("--output <DIR>")]
+        [Description("Output root (overrides OUTPUT); the run writes to OUTPUT/MODEL.NAME/TAG. Default: output")]
+        public string? Output { get; init; }
+
+        [CommandOption("--tag <TAG>")]
+        [Description("Run tag (overrides TAG)")]
+        public string? Tag { get; init; }
+
+        [CommandOption("--resume <CKPT>")]
+        [Description("Checkpoint to resume from (overrides MODEL.RESUME). Default: the newest in the output directory.")]
+        public string? Resume { get; init; }
+
+        [CommandOption("--accumulation-steps <N>")]
+        [Description("Gradient accumulation steps (overrides TRAIN.ACCUMULATION_STEPS)")]
+        public int? AccumulationSteps { get; init; }
+
+        [CommandOption("--steps-per-epoch <N>")]
+        [Description("Cut every epoch to at most N steps (quick trials)")]
+        public int? StepsPerEpoch { get; init; }
+    }
+
+    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var config = settings.LoadConfig();
+        if (settings.Output is not null) config = config with { Output = settings.Output };
+        if (settings.Tag is not null) config = config with { Tag = settings.Tag };
+        if (settings.AccumulationSteps is int steps) config = config with { Train = config.Train with { AccumulationSteps = steps } };
+        settings.ApplyThreads();
+
+        using var interrupt = new ConsoleInterrupt();
+        var observer = new ConsoleTrainingObserver(console);
+        var trainer = new Pretrainer(config, new PretrainOptions(settings.Resume, settings.StepsPerEpoch), observer);
+        var result = observer.Run(() => trainer.Run(interrupt.Token));
+
+        if (interrupt.Token.IsCancellationRequested)
+        {
+            console.MarkupLineInterpolated($"[yellow]interrupted[/]; last checkpoint: {result.LastCheckpoint ?? "(none)"}");
+            return 130;
+        }
+        console.MarkupLineInterpolated($"checkpoint: [green]{result.LastCheckpoint ?? "(none)"}[/]");
+        console.MarkupLineInterpolated($"reconstructions: [green]{result.LastReconstruction ?? "(none)"}[/]");
+        console.MarkupLineInterpolated($"log: {Path.Combine(result.OutputDirectory, "log.txt")}");
+        return 0;
+    }
+}

@@ -1,0 +1,64 @@
+using System.ComponentModel;
+using SimMim.Checkpoints;
+using SimMim.Cli.Settings;
+using SimMim.Data;
+using SimMim.Masking;
+using SimMim.Models;
+using SimMim.Visualization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SimMim.Cli.Commands;
+
+/// <summary>`simmim reconstruct`: a reconstruction grid for given images (or the first images of a data set).</summary>
+public sealed class ReconstructCommand(IAnsiConsole console) : Command<ReconstructCommand.Settings>
+{
+    public sealed class Settings : ConfigSettings
+    {
+        [CommandArgument(0, "[IMAGES]")]
+        [Description("Image files to reconstruct. Default: images from --data-path (or DATA.DATA_PATH).")]
+        public string[] Images { get; init; } = [];
+
+        [CommandOption("--checkpoint <CKPT>")]
+        [Description("Pretraining checkpoint (.pth) whose model to use")]
+        public string? Checkpoint { get; init; }
+
+        [CommandOption("--output <PNG>")]
+        [Description("Where to write the grid. Default: reconstruction.png")]
+        public string Output { get; init; } = "reconstruction.png";
+
+        [CommandOption("--count <N>")]
+        [Description("How many data-set images when no files are given. Default: 8")]
+        public int Count { get; init; } = 8;
+
+        [CommandOption("--seed <N>")]
+        [Description("Seed of the random masks. Default: SEED")]
+        public int? Seed { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrEmpty(Checkpoint))
+                return ValidationResult.Error("--checkpoint is required");
+            if (Count < 1)
+                return ValidationResult.Error($"--count must be at least 1, got {Count}");
+            return base.Validate();
+        }
+    }
+
+    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var config = settings.LoadConfig();
+        settings.ApplyThreads();
+        int imgSize = config.Data.ImgSize;
+        using var model = ModelFactory.BuildSimMim(config.Model, imgSize);
+        TrainingCheckpoint.LoadWeights(settings.Checkpoint!, model);
+        var masks = new MaskGenerator(imgSize, config.Data.MaskPatchSize, model.ModelPatchSize, config.Data.MaskRatio);
+        int seed = settings.Seed ?? config.Seed;
+        using var samples = settings.Images.Length > 0
+            ? ReconstructionSamples.FromImages(settings.Images.Select(ImageDecoder.DecodeFile), imgSize, masks, seed)
+            : ReconstructionSamples.Take(DatasetFactory.Open(config.Data.DataPath), imgSize, masks, settings.Count, seed);
+        ReconstructionGrid.Write(model, samples, settings.Output);
+        console.MarkupLineInterpolated($"wrote [green]{settings.Output}[/] ({samples.Images.shape[0]} images)");
+        return 0;
+    }
+}

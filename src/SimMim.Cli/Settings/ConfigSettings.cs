@@ -1,0 +1,59 @@
+using System.ComponentModel;
+using SimMim.Config;
+using Spectre.Console.Cli;
+
+namespace SimMim.Cli.Settings;
+
+/// <summary>The flags every config-driven verb shares, applied over the YAML as the reference's update_config does.</summary>
+public class ConfigSettings : CommandSettings
+{
+    /// <summary>The config used when --cfg is absent: the built-in demo, shipped beside the program.</summary>
+    public static string DemoConfigPath => Path.Combine(AppContext.BaseDirectory, "configs", "demo.yaml");
+
+    [CommandOption("--cfg <FILE>")]
+    [Description("Config file (the reference's YAML format). Default: the built-in demo config.")]
+    public string? Cfg { get; init; }
+
+    [CommandOption("--opts <KEY_VALUE>")]
+    [Description("Config overrides: --opts KEY VALUE [KEY VALUE ...], e.g. --opts TRAIN.EPOCHS 2 DATA.IMG_SIZE 32")]
+    public string[] Opts { get; init; } = [];
+
+    [CommandOption("--data-path <PATH>")]
+    [Description("Image folder, IDX file or folder of IDX files (overrides DATA.DATA_PATH). Empty: built-in shapes.")]
+    public string? DataPath { get; init; }
+
+    [CommandOption("--batch-size <N>")]
+    [Description("Batch size per process (overrides DATA.BATCH_SIZE)")]
+    public int? BatchSize { get; init; }
+
+    [CommandOption("--threads <N>")]
+    [Description("Torch compute threads. Default: OMP_NUM_THREADS, else the number of cores.")]
+    public int? Threads { get; init; }
+
+    public SimMimConfig LoadConfig()
+    {
+        var config = ConfigLoader.Load(Cfg ?? DemoConfigPath, Opts);
+        if (DataPath is not null) config = config with { Data = config.Data with { DataPath = DataPath } };
+        if (BatchSize is int batch) config = config with { Data = config.Data with { BatchSize = batch } };
+        return config;
+    }
+
+    public int ApplyThreads()
+    {
+        int threads = Threads
+            ?? (int.TryParse(Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), out int omp) && omp > 0 ? omp : Environment.ProcessorCount);
+        TorchSharp.torch.set_num_threads(threads);
+        return threads;
+    }
+
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        if (Opts.Length % 2 != 0)
+            return Spectre.Console.ValidationResult.Error($"--opts takes KEY VALUE pairs; got {Opts.Length} items: {string.Join(' ', Opts)}");
+        if (BatchSize is <= 0)
+            return Spectre.Console.ValidationResult.Error($"--batch-size must be at least 1, got {BatchSize}");
+        if (Threads is <= 0)
+            return Spectre.Console.ValidationResult.Error($"--threads must be at least 1, got {Threads}");
+        return Spectre.Console.ValidationResult.Success();
+    }
+}

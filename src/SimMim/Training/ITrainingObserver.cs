@@ -1,0 +1,29 @@
+namespace SimMim.Training;
+
+/// <summary>What a training run reports as it goes. The CLI draws it; tests record it. Calls come from the training thread.</summary>
+public interface ITrainingObserver
+{
+    void RunStarted(RunStartInfo info);
+    void StepFinished(StepReport report);
+    void EpochFinished(EpochReport report);
+    void Message(string line);
+}
+
+public sealed record RunStartInfo(string OutputDirectory, long ParameterCount, int StartEpoch, int Epochs,
+    int StepsPerEpoch, int ImagesInDataSet, string? ResumedFrom, int Threads);
+
+public sealed record StepReport(int Epoch, int StepInEpoch, int StepsPerEpoch, long GlobalStep, double Loss, double Lr,
+    double GradNorm, double ImagesPerSecond, TimeSpan EpochEta);
+
+public sealed record EpochReport(int Epoch, double MeanLoss, TimeSpan Duration, double ImagesPerSecond, long RssBytes,
+    string? CheckpointPath, string? ReconstructionPath);
+
+/// <summary>An observer that ignores everything.</summary>
+public sealed class NullTrainingObserver : ITrainingObserver
+{
+    public static readonly NullTrainingObserver Instance = new();
+    public void RunStarted(RunStartInfo info) { }
+    public void StepFinished(StepReport report) { }
+    public void EpochFinished(EpochReport report) { }
+    public void Message(string line) { }
+}

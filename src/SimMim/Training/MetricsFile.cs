@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace SimMim.Training;
+
+/// <summary>Per-step numbers as CSV (loss curve, lr, grad norm, throughput, RSS) for plots and memory checks.</summary>
+public sealed class MetricsFile : IDisposable
+{
+    private readonly StreamWriter _writer;
+
+    public MetricsFile(string path)
+    {
+        bool fresh = !File.Exists(path);
+        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read));
+        if (fresh) _writer.WriteLine("epoch,step,global_step,loss,lr,grad_norm,images_per_second,rss_bytes");
+    }
+
+    public void Step(int epoch, int step, long globalStep, double loss, double lr, double gradNorm, double imagesPerSecond, long rss)
+    {
+        _writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{epoch},{step},{globalStep},{loss:G6},{lr:G6},{gradNorm:G6},{imagesPerSecond:F2},{rss}"));
+        if (step % 50 == 0) _writer.Flush();
+    }
+
+    public void Dispose() => _writer.Dispose();
+}

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using SimMim.Checkpoints;
+using SimMim.Config;
+using SimMim.Data;
+using SimMim.Masking;
+using SimMim.Models;
+using SimMim.Visualization;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SimMim.Training;
+
+/// <summary>Everything a pretraining run needs besides the config: where to resume from and how to report.</summary>
+/// <param name="ResumePath">An explicit checkpoint (MODEL.RESUME / --resume); otherwise the newest in the output
+/// directory is used when TRAIN.AUTO_RESUME is on.</param>
+/// <param name="MaxStepsPerEpoch">Cuts every epoch short (demos, tests and benchmarks); null = the whole data set.</param>
+public sealed record PretrainOptions(string? ResumePath = null, int? MaxStepsPerEpoch = null, int GridImages = 8);
+
+/// <summary>What a finished run leaves behind.</summary>
+public sealed record PretrainResult(string OutputDirectory, string? LastCheckpoint, string? LastReconstruction,
+    IReadOnlyList<double> EpochLosses, long PeakRssBytes);
+
+/// <summary>
+/// SimMIM pretraining (the reference's main_simmim.py): AdamW with the reference's groups, linear lr scaling,
+/// per-step warmup + schedule, gradient clipping and accumulation, checkpoints every SAVE_FREQ epochs and at the
+/// end, auto-resume, a log file and a reconstruction grid per epoch.
+/// </summary>
+public sealed class Pretrainer
+{
+    private readonly SimMimConfig _config;
+    private readonly ResolvedRun _run;
+    private readonly PretrainOptions _options;
+    private readonly ITrainingObserver _observer;
+
+    public Pretrainer(SimMimConfig config, PretrainOptions? options = null, ITrainingObserver? observer = null)
+    {
+        ConfigValidator.Validate(config, ConfigStage.Pretrain);
+        _config = config;
+        _run = ResolvedRun.Resolve(config);
+        _options = options ?? new PretrainOptions();
+        _observer = observer ?? NullTrainingObserver.Instance;
+    }
+
+    public PretrainResult Run(CancellationToken cancellation = default)
+    {
+        var data = _config.Data;
+        var train = _config.Train;
+        string outputDir = _run.OutputDir;
+        Directory.CreateDirectory(outputDir);
+        using var log = new RunLog(Path.Combine(outputDir, "log.txt"));
+        using var metrics = new MetricsFile(Path.Combine(outputDir, "metrics.csv"));
+
+        random.manual_seed(_config.Seed);
+        IImageDataset dataset = DatasetFactory.Open(data.DataPath);
+        using SimMimModel model = ModelFactory.BuildSimMim(_config.Model, data.ImgSize);
+        var masks = new MaskGenerator(data.ImgSize, data.MaskPatchSize, model.ModelPatchSize, data.MaskRatio);
+        using var loader = new PretrainLoader(dataset, new PretrainTransform(data.ImgSize), masks, data.BatchSize,
+            _config.Seed, Math.Max(1, data.NumWorkers));
+
+        int accumulation = Math.Max(1, train.AccumulationSteps);
+        int stepsPerEpoch = _options.MaxStepsPerEpoch is int cap ? Math.Min(cap, loader.BatchesPerEpoch) : loader.BatchesPerEpoch;
+        var groups = ParamGroups.ForPretraining(model.named_parameters(), model.NoWeightDecay, model.NoWeightDecayKeywords,
+            _run.BaseLr, train.WeightDecay);
+        var betas = train.Optimizer.Betas;
+        using var optimizer = optim.AdamW(
+            groups.Select(g => new AdamW.ParamGroup(g.Parameters, new AdamW.Options { LearningRate = g.BaseLr, weight_decay = g.WeightDecay })),
+            lr: _run.BaseLr, beta1: betas[0], beta2: betas[1], eps: train.Optimizer.Eps, weight_decay: train.WeightDecay);
+        var schedule = new LrSchedule(train.LrScheduler.Name, train.Epochs, train.WarmupEpochs, stepsPerEpoch,
+            _run.WarmupLr, _run.MinLr, train.LrScheduler.Multisteps, train.LrScheduler.Gamma,
+            train.LrScheduler.DecayEpochs, train.LrScheduler.DecayRate);
+        var parameters = model.parameters().Where(p => p.requires_grad).ToList();
+        string configYaml = ConfigWriter.ToYaml(_config);
+        File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
+
+        int startEpoch = train.StartEpoch;
+        long globalStep = 0, lastScheduleUpdate = -1;
+        string? resumeFrom = ResolveResumePath(outputDir);
+        if (resumeFrom is not null)
+        {
+            var state = TrainingCheckpoint.Load(resumeFrom, model, optimizer);
+            startEpoch = state.Epoch + 1;
+            globalStep = state.GlobalStep;
+            lastScheduleUpdate = state.LastScheduleUpdate;
+            log.Write($"resumed from {resumeFrom} (epoch {state.Epoch} done, step {globalStep})");
+        }
+
+        long parameterCount = parameters.Sum(p => p.numel());
+        _observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
+            dataset.Count, resumeFrom, get_num_threads()));
+        log.Write($"model {_config.Model.Type} {_config.Model.Name}: {parameterCount:N0} parameters; data {data.DataPath} " +
+                  $"({dataset.Count} images); batch {data.BatchSize}×{accumulation}; lr {_run.BaseLr:G4} " +
+                  $"(warmup {_run.WarmupLr:G4}, min {_run.MinLr:G4}); epochs {startEpoch}..{train.Epochs - 1}");
+
+        var gridSamples = ReconstructionSamples.Take(dataset, data.ImgSize, masks, _options.GridImages, _config.Seed);
+        var epochLosses = new List<double>();
+        string? lastCheckpoint = resumeFrom, lastGrid = null;
+
+        for (int epoch = startEpoch; epoch < train.Epochs && !cancellation.IsCancellationRequested; epoch++)
+        {
+            model.train();
+            var epochClock = Stopwatch.StartNew();
+            double lossSum = 0, lastGradNorm = 0;
+            int step = 0;
+            var stepClock = Stopwatch.StartNew();
+            double imagesPerSecond = 0;
+            foreach (PretrainBatch batch in loader.Epoch(epoch))
+            {
+                if (step >= stepsPerEpoch || cancellation.IsCancellationRequested)
+                {
+                    batch.Dispose();
+                    break;
+                }
+                double loss;
+                using (var scope = NewDisposeScope())
+                using (batch)
+                {
+                    SimMimOutput output = model.call(batch.Images, batch.Masks);
+                    Tensor scaled = accumulation > 1 ? output.Loss / accumulation : output.Loss;
+                    scaled.backward();
+                    loss = output.Loss.item<float>();
+                    if ((step + 1) % accumulation == 0 || step + 1 == stepsPerEpoch)
+                    {
+                        lastGradNorm = ClipGradients(parameters, train.ClipGrad);
+                        SetLearningRates(optimizer, groups, schedule, lastScheduleUpdate);
+                        optimizer.step();
+                        optimizer.zero_grad();
+                        lastScheduleUpdate = globalStep;
+                    }
+                }
+                if (!double.IsFinite(loss))
+                    throw new SimMimUserException(
+                        $"loss is {loss} at epoch {epoch} step {step}; stopping. The last good checkpoint is {lastCheckpoint ?? "(none)"}");
+
+                lossSum += loss;
+                step++;
+                globalStep++;
+                double seconds = stepClock.Elapsed.TotalSeconds;
+                stepClock.Restart();
+                double instant = data.BatchSize / Math.Max(seconds, 1e-9);
+                imagesPerSecond = imagesPerSecond == 0 ? instant : 0.9 * imagesPerSecond + 0.1 * instant;
+                double lr = CurrentLr(optimizer);
+                var eta = TimeSpan.FromSeconds((stepsPerEpoch - step) * data.BatchSize / Math.Max(imagesPerSecond, 1e-9));
+                _observer.StepFinished(new StepReport(epoch, step, stepsPerEpoch, globalStep, loss, lr, lastGradNorm, imagesPerSecond, eta));
+                metrics.Step(epoch, step, globalStep, loss, lr, lastGradNorm, imagesPerSecond, ProcessMemory.ResidentBytes());
+                if (step % Math.Max(1, _config.PrintFreq) == 0 || step == stepsPerEpoch)
+                    log.Write($"epoch {epoch} [{step}/{stepsPerEpoch}] loss {loss:F4} lr {lr:G4} grad_norm {lastGradNorm:F4} " +
+                              $"{imagesPerSecond:F1} img/s rss {ProcessMemory.ResidentBytes() / 1048576} MiB");
+            }
+            if (step == 0) break;
+
+            double meanLoss = lossSum / step;
+            epochLosses.Add(meanLoss);
+            lastGrid = Path.Combine(outputDir, $"reconstruction_epoch_{epoch}.png");
+            ReconstructionGrid.Write(model, gridSamples, lastGrid);
+
+            bool finishedEpoch = !cancellation.IsCancellationRequested || step == stepsPerEpoch;
+            string? checkpointPath = null;
+            if (finishedEpoch && (epoch % _config.SaveFreq == 0 || epoch == train.Epochs - 1))
+            {
+                checkpointPath = Path.Combine(outputDir, TrainingCheckpoint.FileName(epoch));
+                TrainingCheckpoint.Save(checkpointPath, model, optimizer,
+                    new TrainingState(epoch, globalStep, lastScheduleUpdate, configYaml));
+                lastCheckpoint = checkpointPath;
+            }
+            long rss = ProcessMemory.ResidentBytes();
+            double epochImagesPerSecond = step * data.BatchSize / epochClock.Elapsed.TotalSeconds;
+            log.Write($"epoch {epoch} done: mean loss {meanLoss:F4}, {epochClock.Elapsed.TotalSeconds:F1} s, " +
+                      $"{epochImagesPerSecond:F1} img/s, rss {rss / 1048576} MiB" +
+                      (checkpointPath is null ? "" : $", saved {checkpointPath}"));
+            _observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, epochImagesPerSecond, rss, checkpointPath, lastGrid));
+        }
+        gridSamples.Dispose();
+        return new PretrainResult(outputDir, lastCheckpoint, lastGrid, epochLosses, ProcessMemory.PeakResidentBytes());
+    }
+
+    private string? ResolveResumePath(string outputDir)
+    {
+        string? explicitPath = _options.ResumePath is { Length: > 0 } p ? p
+            : _config.Model.Resume is { Length: > 0 } r ? r : null;
+        if (explicitPath is not null)
+        {
+            if (!File.Exists(explicitPath))
+                throw new CheckpointException($"{explicitPath}: checkpoint to resume from not found");
+            return explicitPath;
+        }
+        return _config.Train.AutoResume ? TrainingCheckpoint.FindLatest(outputDir) : null;
+    }
+
+    private static double ClipGradients(IList<Parameter> parameters, double maxNorm) =>
+        // The reference clips to CLIP_GRAD and logs the norm; without clipping it still logs the norm.
+        nn.utils.clip_grad_norm_(parameters, maxNorm > 0 ? maxNorm : double.MaxValue);
+
+    private static void SetLearningRates(AdamW optimizer, IReadOnlyList<ParamGroup> groups, LrSchedule schedule, long lastUpdate)
+    {
+        int index = 0;
+        foreach (var group in optimizer.ParamGroups)
+            group.LearningRate = schedule.ForOptimizerStep(lastUpdate, groups[index++].BaseLr);
+    }
+
+    private static double CurrentLr(AdamW optimizer) => optimizer.ParamGroups.First().LearningRate;
+}
