@@ -73,6 +73,11 @@ public static class ConfigLoader
         {
             throw new ConfigException($"{source}:{e.Start.Line}: YAML syntax error: {OneLine(e)}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet 18's scanner throws this, without a position, on some unterminated flow collections.
+            throw new ConfigException($"{source}: YAML syntax error (unclosed [ or {{?): {OneLine(e)}", e);
+        }
         if (stream.Documents.Count > 1)
         {
             throw new ConfigException($"{source}: expected one YAML document, found {stream.Documents.Count}");
@@ -206,7 +211,7 @@ public static class ConfigLoader
         {
             stream.Load(new StringReader(trimmed));
         }
-        catch (YamlException e)
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
         {
             throw ConfigValues.Error(OptsSource, keyPath, $"cannot parse '{text}': {OneLine(e)}");
         }
@@ -223,6 +228,6 @@ public static class ConfigLoader
         return new ConfigException($"{where}: unknown key {prefix}{name}{hint}");
     }
 
-    private static string OneLine(YamlException e) =>
+    private static string OneLine(Exception e) =>
         string.Join(' ', e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }
