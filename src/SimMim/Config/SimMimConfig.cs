@@ -7,7 +7,10 @@ namespace SimMim.Config;
 /// <summary>The whole configuration (the root of the yacs tree).</summary>
 public sealed record SimMimConfig
 {
-    /// <summary>Base config files merged before this one (reference key BASE; _BASE_ is accepted too).</summary>
+    /// <summary>
+    /// Base config files merged before this one (reference key BASE; _BASE_ is accepted too). The loader merges them
+    /// and leaves this at [''] in the result, so a written config is self-contained.
+    /// </summary>
     public IReadOnlyList<string> Base { get; init; } = [""];
     public DataConfig Data { get; init; } = new();
     public ModelConfig Model { get; init; } = new();
