@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec dotnet src/SimMim.Cli/bin/Release/net10.0/linux-x64/simmim.dll pretrain "$@"
+exec src/SimMim.Cli/bin/Release/net10.0/linux-x64/simmim pretrain "$@"
