@@ -21,6 +21,10 @@ public sealed class DropPath : nn.Module<Tensor, Tensor>
 
     public double DropProb { get; }
 
+    /// <summary>linspace(0, rate, count): the per-block rates of stochastic depth.</summary>
+    public static double[] Rates(double rate, int count) =>
+        Enumerable.Range(0, count).Select(i => count == 1 ? 0.0 : rate * i / (count - 1)).ToArray();
+
     public override Tensor forward(Tensor x)
     {
         if (DropProb == 0 || !training)

@@ -43,7 +43,7 @@ public sealed class VisionTransformer : MaskedImageEncoder
         cls_token = new Parameter(zeros(1, 1, dim));
         pos_embed = config.UseApe ? new Parameter(zeros(1, config.NumPatches + 1, dim)) : null;
         rel_pos_bias = config.UseSharedRpb ? new RelativePositionBias(g, config.NumHeads) : null;
-        var dpr = DropPathRates(config.DropPathRate, config.Depth);
+        var dpr = DropPath.Rates(config.DropPathRate, config.Depth);
         blocks = new ModuleList<Block>(Enumerable.Range(0, config.Depth)
             .Select(i => new Block(dim, config.NumHeads, config.MlpRatio, config.QkvBias, dpr[i], config.InitValues,
                 config.LayerNormEps, config.UseRpb ? g : null))
@@ -70,10 +70,6 @@ public sealed class VisionTransformer : MaskedImageEncoder
     // The reference decays the ViT mask_token and rel-pos tables (spec §2.4).
     public override IReadOnlySet<string> NoWeightDecay { get; } = new HashSet<string> { "pos_embed", "cls_token" };
     public override IReadOnlySet<string> NoWeightDecayKeywords { get; } = new HashSet<string>();
-
-    /// <summary>linspace(0, rate, depth), the per-block stochastic depth.</summary>
-    internal static double[] DropPathRates(double rate, int depth) =>
-        Enumerable.Range(0, depth).Select(i => depth == 1 ? 0.0 : rate * i / (depth - 1)).ToArray();
 
     private void InitWeights()
     {
