@@ -1,0 +1,37 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SimMim.Models.Swin;
+
+/// <summary>2×2 patch merging: (B, H·W, C) → concat of the four 2×2 neighbours → LayerNorm(4C) → Linear(4C, 2C).</summary>
+public sealed class PatchMerging : nn.Module<Tensor, Tensor>
+{
+    private readonly LayerNorm norm;
+    private readonly Linear reduction;
+
+    public PatchMerging(int resolution, int dim) : base(nameof(PatchMerging))
+    {
+        Resolution = resolution;
+        norm = nn.LayerNorm(4 * dim);
+        reduction = nn.Linear(4 * dim, 2 * dim, hasBias: false);
+        RegisterComponents();
+    }
+
+    /// <summary>Input grid side (square).</summary>
+    public int Resolution { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        var (b, c) = (x.shape[0], x.shape[2]);
+        int r = Resolution;
+        x = x.view(b, r, r, c);                                 // (B, H, W, C)
+        // Order x0=[0::2,0::2], x1=[1::2,0::2], x2=[0::2,1::2], x3=[1::2,1::2] as in the reference (key layout).
+        var x0 = x[.., TensorIndex.Slice(0, null, 2), TensorIndex.Slice(0, null, 2)];
+        var x1 = x[.., TensorIndex.Slice(1, null, 2), TensorIndex.Slice(0, null, 2)];
+        var x2 = x[.., TensorIndex.Slice(0, null, 2), TensorIndex.Slice(1, null, 2)];
+        var x3 = x[.., TensorIndex.Slice(1, null, 2), TensorIndex.Slice(1, null, 2)];
+        x = cat([x0, x1, x2, x3], -1).view(b, -1, 4 * c);      // (B, H/2·W/2, 4C)
+        return reduction.call(norm.call(x));                    // (B, H/2·W/2, 2C)
+    }
+}

@@ -1,0 +1,80 @@
+using SimMim.Config;
+using SimMim.Models;
+using SimMim.Models.Swin;
+using SimMim.Models.Vit;
+using static TorchSharp.torch;
+
+namespace SimMim.Tests.Models;
+
+public class ModelFactoryTests
+{
+    private static ModelConfig TinySwin => new()
+    {
+        Type = "swin",
+        DropPathRate = 0.0,
+        Swin = new SwinModelConfig { EmbedDim = 16, Depths = [2, 2], NumHeads = [2, 4], WindowSize = 4 },
+    };
+
+    private static ModelConfig TinyVit => new()
+    {
+        Type = "vit",
+        Vit = new VitModelConfig { PatchSize = 4, EmbedDim = 32, Depth = 2, NumHeads = 2 },
+    };
+
+    [Fact]
+    public void BuildsSwinAndVitFromTheModelSection()
+    {
+        using var scope = NewDisposeScope();
+        var swin = ModelFactory.BuildSimMim(TinySwin, 32);
+        Assert.IsType<SwinTransformer>(swin.Encoder);
+        Assert.Equal((4, 8), (swin.ModelPatchSize, swin.EncoderStride));
+        var vit = ModelFactory.BuildSimMim(TinyVit, 16);
+        var encoder = Assert.IsType<VisionTransformer>(vit.Encoder);
+        Assert.Equal(0.1, encoder.Config.InitValues);
+        Assert.Equal(16, encoder.Config.ImgSize);
+        Assert.Equal(32, ModelFactory.ToSwinConfig(new ModelConfig(), 192).EncoderStride);
+    }
+
+    [Theory]
+    [InlineData("swin", 96, 5, "MODEL.SWIN.WINDOW_SIZE: 5 does not divide the stage-0 resolution 24")]
+    [InlineData("swin", 100, 4, "DATA.IMG_SIZE: 100")]
+    [InlineData("vit", 30, 4, "DATA.IMG_SIZE: 30 is not divisible by MODEL.VIT.PATCH_SIZE 4")]
+    [InlineData("cnn", 32, 4, "MODEL.TYPE")]
+    public void ImpossibleSizesNameTheKey(string type, int img, int window, string message)
+    {
+        var cfg = (type == "vit" ? TinyVit : TinySwin) with { Type = type };
+        cfg = cfg with { Swin = cfg.Swin with { WindowSize = window } };
+        var ex = Assert.Throws<ConfigException>(() => ModelFactory.BuildSimMim(cfg, img));
+        Assert.StartsWith(message, ex.Message);
+    }
+
+    [Fact]
+    public void HeadsThatDoNotDivideTheDimNameTheKey()
+    {
+        var swin = TinySwin with { Swin = TinySwin.Swin with { NumHeads = [3, 4] } };
+        Assert.StartsWith("MODEL.SWIN.NUM_HEADS: 3 does not divide the stage-0 dim 16",
+            Assert.Throws<ConfigException>(() => ModelFactory.BuildSimMim(swin, 32)).Message);
+        var vit = TinyVit with { Vit = TinyVit.Vit with { NumHeads = 5 } };
+        Assert.StartsWith("MODEL.VIT.NUM_HEADS: 5",
+            Assert.Throws<ConfigException>(() => ModelFactory.BuildSimMim(vit, 16)).Message);
+        Assert.StartsWith("MODEL.NAME", Assert.Throws<ConfigException>(() => ModelZoo.Get("resnet50")).Message);
+    }
+
+    [Fact]
+    public void ReferencePresetsValidateAndHaveSpecGeometry()
+    {
+        foreach (var name in ModelZoo.Names)
+        {
+            switch (ModelZoo.Get(name))
+            {
+                case SwinConfig s: s.Validate(); break;
+                case VitConfig v: v.Validate(); break;
+            }
+        }
+        var large = (SwinConfig)ModelZoo.Get("swin_large_patch4_window12_192");
+        Assert.Equal((1536, 32), (large.NumFeatures, large.EncoderStride));
+        Assert.Equal(6, large.StageResolution(3));   // window 12 clips to 6 there (spec §6.2)
+        Assert.Equal(1024, ((SwinConfig)ModelZoo.Get("swin_base_patch4_window6_192")).NumFeatures);
+        Assert.Equal(14, ((VitConfig)ModelZoo.Get("vit_base_patch16_224")).GridSize);
+    }
+}
