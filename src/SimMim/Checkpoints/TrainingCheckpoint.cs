@@ -49,32 +49,45 @@ public static class TrainingCheckpoint
     public static TrainingState Load(string path, nn.Module model, OptimizerHelper? optimizer)
     {
         Hashtable checkpoint = Read(path);
-        using var scope = NewDisposeScope();
-        StateDicts.LoadStrict(model, ModelState(checkpoint, path), path);
-        if (optimizer is not null && checkpoint["optimizer"] is IDictionary optimizerState)
+        try
         {
-            using var buffer = new MemoryStream();
-            PyTorchPickler.PickleStateDict(buffer, optimizerState, leaveOpen: true);
-            buffer.Position = 0;
-            optimizer.load_py(buffer);
+            StateDicts.LoadStrict(model, ModelState(checkpoint, path), path);
+            // No dispose scope here: the optimizer keeps the tensors load_py makes as its new state.
+            if (optimizer is not null && checkpoint["optimizer"] is IDictionary optimizerState)
+            {
+                using var buffer = new MemoryStream();
+                PyTorchPickler.PickleStateDict(buffer, optimizerState, leaveOpen: true);
+                buffer.Position = 0;
+                optimizer.load_py(buffer);
+            }
+            if (checkpoint["rng_state"] is Tensor rng)
+                random.set_rng_state(rng);
+            long lastUpdate = checkpoint["lr_scheduler"] is IDictionary scheduler && scheduler["last_step"] is { } last
+                ? Convert.ToInt64(last) : -1;
+            return new TrainingState(
+                Convert.ToInt32(checkpoint["epoch"] ?? -1),
+                Convert.ToInt64(checkpoint["global_step"] ?? 0L),
+                lastUpdate,
+                checkpoint["config"] as string ?? "");
         }
-        if (checkpoint["rng_state"] is Tensor rng)
-            random.set_rng_state(rng);
-        long lastUpdate = checkpoint["lr_scheduler"] is IDictionary scheduler && scheduler["last_step"] is { } last
-            ? Convert.ToInt64(last) : -1;
-        return new TrainingState(
-            Convert.ToInt32(checkpoint["epoch"] ?? -1),
-            Convert.ToInt64(checkpoint["global_step"] ?? 0L),
-            lastUpdate,
-            checkpoint["config"] as string ?? "");
+        finally
+        {
+            DisposeTensors(checkpoint);
+        }
     }
 
     /// <summary>Loads only the weights: from a training checkpoint ('model' entry) or a plain state dict.</summary>
     public static void LoadWeights(string path, nn.Module model)
     {
         Hashtable checkpoint = Read(path);
-        using var scope = NewDisposeScope();
-        StateDicts.LoadStrict(model, ModelState(checkpoint, path), path);
+        try
+        {
+            StateDicts.LoadStrict(model, ModelState(checkpoint, path), path);
+        }
+        finally
+        {
+            DisposeTensors(checkpoint);
+        }
     }
 
     /// <summary>The checkpoint of the highest epoch in <paramref name="directory"/>, or null when there is none.</summary>
@@ -97,10 +110,27 @@ public static class TrainingCheckpoint
         {
             return PyTorchUnpickler.UnpickleStateDict(path);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException or ArgumentException
-                                      or InvalidOperationException or KeyNotFoundException)
+        // The unpickler is third-party code parsing untrusted bytes: whatever it throws means "not a checkpoint".
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new CheckpointException($"{path}: not a readable PyTorch checkpoint ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Frees the native memory of every tensor in an unpickled checkpoint once it has been copied out.</summary>
+    private static void DisposeTensors(object? value)
+    {
+        switch (value)
+        {
+            case Tensor tensor:
+                tensor.Dispose();
+                break;
+            case IDictionary dictionary:
+                foreach (DictionaryEntry entry in dictionary) DisposeTensors(entry.Value);
+                break;
+            case IList list:
+                foreach (object? item in list) DisposeTensors(item);
+                break;
         }
     }
 
