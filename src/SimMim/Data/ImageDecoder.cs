@@ -1,0 +1,62 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using SkiaSharp;
+
+namespace SimMim.Data;
+
+/// <summary>Decodes an image file to RGB with SkiaSharp, matching PIL's <c>Image.open(f).convert('RGB')</c>.</summary>
+internal static class ImageDecoder
+{
+    /// <exception cref="DataException">The file cannot be opened or decoded; the message names it.</exception>
+    public static RgbImage Decode(string path)
+    {
+        using var codec = SKCodec.Create(path, out SKCodecResult openResult);
+        if (codec is null)
+        {
+            throw new DataException($"cannot decode image {path}: {openResult}");
+        }
+
+        int width = codec.Info.Width, height = codec.Info.Height;
+        if (width <= 0 || height <= 0)
+        {
+            throw new DataException($"cannot decode image {path}: empty image ({width}×{height})");
+        }
+        // Rgba8888 gives R,G,B byte order (the platform default is BGRA); Unpremul keeps the stored colour of
+        // translucent pixels, so dropping alpha below is what PIL's convert('RGB') does. Grayscale and palette
+        // images expand to R = G = B here. For GIF and animated WebP this is the first frame, as PIL's is.
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        int rgbaLength = checked(width * height * 4);
+        byte[] rgba = ArrayPool<byte>.Shared.Rent(rgbaLength);
+        try
+        {
+            SKCodecResult result;
+            var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+            try
+            {
+                result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+            }
+            finally
+            {
+                handle.Free();
+            }
+            // IncompleteInput is a truncated file: PIL refuses those too ("image file is truncated").
+            if (result != SKCodecResult.Success)
+            {
+                throw new DataException($"cannot decode image {path}: {result}");
+            }
+
+            var rgb = new byte[width * height * 3];
+            for (int p = 0, q = 0; q < rgb.Length; p += 4, q += 3)
+            {
+                rgb[q] = rgba[p];
+                rgb[q + 1] = rgba[p + 1];
+                rgb[q + 2] = rgba[p + 2];
+            }
+            return new RgbImage(width, height, rgb);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rgba);
+        }
+    }
+}

@@ -1,0 +1,333 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+using SimMim.Masking;
+using TorchSharp;
+
+namespace SimMim.Data;
+
+/// <summary>
+/// The pretraining DataLoader: a per-epoch shuffled order shared by every rank's seed (DistributedSampler,
+/// shuffle=True), decode + augment + mask on background threads, batches delivered in order as tensors.
+/// Every random draw for a sample is seeded by (seed, epoch, position in the epoch), so batches are identical for any
+/// worker count and any timing, and a resumed epoch can skip batches without replaying them.
+/// </summary>
+public sealed class PretrainLoader : IDisposable
+{
+    private readonly IImageDataset _dataset;
+    private readonly PretrainTransform _transform;
+    private readonly MaskGenerator _masks;
+    private readonly int _seed;
+    private readonly int _workers;
+    private readonly int _prefetch;
+    private readonly bool _dropLast;
+    private readonly ConcurrentDictionary<EpochRun, byte> _active = new();
+    private bool _disposed;
+
+    /// <param name="dataset">Images to read; labels are ignored, as in the reference's pretraining.</param>
+    /// <param name="transform">Crop, flip and normalisation; its ImgSize must equal the mask generator's input size.</param>
+    /// <param name="masks">Mask for each sample.</param>
+    /// <param name="batchSize">Samples per batch (DATA.BATCH_SIZE).</param>
+    /// <param name="seed">Run seed; the shuffle and every augmentation derive from it.</param>
+    /// <param name="workers">Decoding threads (DATA.NUM_WORKERS); 0 decodes on the consuming thread.</param>
+    /// <param name="prefetch">Batches prepared ahead of the consumer at most (in progress or ready).</param>
+    /// <param name="dropLast">Drop the last incomplete batch (the reference pretrains with drop_last=True).</param>
+    /// <exception cref="DataException">The data set is smaller than one batch.</exception>
+    /// <exception cref="ConfigException">Sizes that cannot work.</exception>
+    public PretrainLoader(IImageDataset dataset, PretrainTransform transform, MaskGenerator masks, int batchSize,
+        int seed, int workers, int prefetch = 4, bool dropLast = true)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(transform);
+        ArgumentNullException.ThrowIfNull(masks);
+        if (batchSize <= 0)
+        {
+            throw new ConfigException($"DATA.BATCH_SIZE must be positive, got {batchSize}");
+        }
+        if (dataset.Count == 0)
+        {
+            throw new DataException("the data set is empty");
+        }
+        if (batchSize > dataset.Count)
+        {
+            throw new DataException(
+                $"DATA.BATCH_SIZE ({batchSize}) is larger than the data set ({dataset.Count} images{FirstSample(dataset)})");
+        }
+        if (workers < 0)
+        {
+            throw new ConfigException($"DATA.NUM_WORKERS must be 0 or more, got {workers}");
+        }
+        if (prefetch < 1)
+        {
+            throw new ConfigException($"prefetch must be at least 1, got {prefetch}");
+        }
+        if (transform.ImgSize != masks.InputSize)
+        {
+            throw new ConfigException(
+                $"transform size {transform.ImgSize} and mask input size {masks.InputSize} differ (both are DATA.IMG_SIZE)");
+        }
+        _dataset = dataset;
+        _transform = transform;
+        _masks = masks;
+        BatchSize = batchSize;
+        _seed = seed;
+        _workers = workers;
+        _prefetch = prefetch;
+        _dropLast = dropLast;
+        BatchesPerEpoch = dropLast ? dataset.Count / batchSize : (dataset.Count + batchSize - 1) / batchSize;
+    }
+
+    public int BatchSize { get; }
+
+    public int BatchesPerEpoch { get; }
+
+    /// <summary>
+    /// The batches of <paramref name="epoch"/> in order, starting at batch <paramref name="skipBatches"/> (for
+    /// resuming mid-epoch). Dispose each batch. Breaking out of the loop stops the workers.
+    /// </summary>
+    /// <exception cref="DataException">A sample could not be loaded (thrown where the consumer reaches it).</exception>
+    public IEnumerable<PretrainBatch> Epoch(int epoch, int skipBatches = 0)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(skipBatches);
+        return Iterate(epoch, Math.Min(skipBatches, BatchesPerEpoch));
+    }
+
+    /// <summary>Sample order of an epoch: a Fisher–Yates permutation seeded by (seed, epoch), the same on every rank.</summary>
+    public int[] EpochOrder(int epoch)
+    {
+        var order = new int[_dataset.Count];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+        new Random(SeedMix.Combine(_seed, epoch, -1)).Shuffle(order);
+        return order;
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var run in _active.Keys)
+        {
+            run.Dispose();
+        }
+    }
+
+    private IEnumerable<PretrainBatch> Iterate(int epoch, int firstBatch)
+    {
+        var run = new EpochRun(this, epoch, firstBatch);
+        _active[run] = 0;
+        try
+        {
+            for (int k = firstBatch; k < BatchesPerEpoch; k++)
+            {
+                BatchBuffer buffer = run.Take(k);
+                PretrainBatch batch;
+                try
+                {
+                    batch = ToTensors(buffer);
+                }
+                finally
+                {
+                    run.Return(buffer);
+                }
+                yield return batch;
+            }
+        }
+        finally
+        {
+            _active.TryRemove(run, out _);
+            run.Dispose();
+        }
+    }
+
+    private PretrainBatch ToTensors(BatchBuffer buffer)
+    {
+        int n = buffer.Count, s = _transform.ImgSize, t = _masks.TokenGrid;
+        float[] images = buffer.Images;
+        long[] masks = buffer.Masks;
+        if (n < BatchSize)
+        {
+            // Only the last batch without drop_last is short; torch.tensor wants an array of exactly the shape.
+            images = images.AsSpan(0, n * _transform.OutputLength).ToArray();
+            masks = masks.AsSpan(0, n * _masks.TokenCount).ToArray();
+        }
+        // torch.tensor copies, so the buffer can be reused at once; detached so a scope open around the loop
+        // cannot dispose a batch the consumer still owns.
+        var imageTensor = torch.tensor(images, [n, 3, s, s]).DetachFromDisposeScope();
+        var maskTensor = torch.tensor(masks, [n, t, t]).DetachFromDisposeScope();
+        return new PretrainBatch(imageTensor, maskTensor);
+    }
+
+    private void Fill(int epoch, int[] order, int batchIndex, BatchBuffer buffer, CancellationToken cancellation)
+    {
+        int start = batchIndex * BatchSize;
+        int n = Math.Min(BatchSize, order.Length - start);
+        int pixels = _transform.OutputLength, tokens = _masks.TokenCount;
+        for (int i = 0; i < n; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            int position = start + i;
+            var rng = new Random(SeedMix.Combine(_seed, epoch, position));
+            RgbImage image = _dataset.Load(order[position]);
+            _transform.Apply(image, rng, buffer.Images.AsSpan(i * pixels, pixels));
+            _masks.Generate(rng, buffer.Masks.AsSpan(i * tokens, tokens));
+        }
+        buffer.Count = n;
+    }
+
+    private static string FirstSample(IImageDataset dataset) => dataset.Count > 0 ? $", e.g. {dataset.Describe(0)}" : "";
+
+    private sealed class BatchBuffer(int images, int masks)
+    {
+        public float[] Images { get; } = new float[images];
+
+        public long[] Masks { get; } = new long[masks];
+
+        public int Count { get; set; }
+    }
+
+    /// <summary>
+    /// One pass over an epoch. Workers claim batch indices in increasing order, each only after taking one of
+    /// <c>prefetch</c> buffers, so the batch the consumer waits for is always claimed before any later one and
+    /// the pipeline cannot deadlock.
+    /// </summary>
+    private sealed class EpochRun : IDisposable
+    {
+        private readonly PretrainLoader _loader;
+        private readonly int _epoch;
+        private readonly int[] _order;
+        private readonly TaskCompletionSource<BatchBuffer>[] _results;
+        private readonly ConcurrentBag<BatchBuffer> _pool = [];
+        private readonly SemaphoreSlim _free;
+        private readonly CancellationTokenSource _cancel = new();
+        private readonly Thread[] _threads;
+        private int _nextBatch;
+        private ExceptionDispatchInfo? _failure;
+        private int _disposed;
+
+        public EpochRun(PretrainLoader loader, int epoch, int firstBatch)
+        {
+            _loader = loader;
+            _epoch = epoch;
+            _order = loader.EpochOrder(epoch);
+            _nextBatch = firstBatch - 1;
+            _results = new TaskCompletionSource<BatchBuffer>[loader.BatchesPerEpoch];
+            for (int k = firstBatch; k < _results.Length; k++)
+            {
+                _results[k] = new TaskCompletionSource<BatchBuffer>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            int buffers = loader._workers == 0 ? 1 : loader._prefetch;
+            for (int i = 0; i < buffers; i++)
+            {
+                _pool.Add(new BatchBuffer(loader.BatchSize * loader._transform.OutputLength, loader.BatchSize * loader._masks.TokenCount));
+            }
+            _free = new SemaphoreSlim(buffers);
+            _threads = new Thread[loader._workers];
+            for (int w = 0; w < _threads.Length; w++)
+            {
+                _threads[w] = new Thread(Work) { IsBackground = true, Name = $"SimMim data worker {w}" };
+                _threads[w].Start();
+            }
+        }
+
+        /// <summary>Blocks until batch <paramref name="k"/> is ready; rethrows a worker's exception.</summary>
+        public BatchBuffer Take(int k)
+        {
+            if (_threads.Length == 0)
+            {
+                var buffer = Rent();
+                _loader.Fill(_epoch, _order, k, buffer, CancellationToken.None);
+                return buffer;
+            }
+            try
+            {
+                _results[k].Task.Wait(_cancel.Token);
+            }
+            catch (OperationCanceledException) when (_failure is not null)
+            {
+                _failure.Throw();
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+            return _results[k].Task.Result;
+        }
+
+        public void Return(BatchBuffer buffer)
+        {
+            _pool.Add(buffer);
+            _free.Release();
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+            _cancel.Cancel();
+            foreach (var thread in _threads)
+            {
+                // A worker finishes at most the sample it is decoding: Fill checks the token between samples.
+                thread.Join();
+            }
+            _cancel.Dispose();
+            _free.Dispose();
+        }
+
+        private BatchBuffer Rent()
+        {
+            _free.Wait();
+            return _pool.TryTake(out var buffer) ? buffer : throw new InvalidOperationException("buffer pool out of sync with its semaphore");
+        }
+
+        private void Work()
+        {
+            var token = _cancel.Token;
+            int k = -1;
+            try
+            {
+                while (true)
+                {
+                    _free.Wait(token);
+                    k = Interlocked.Increment(ref _nextBatch);
+                    if (k >= _results.Length)
+                    {
+                        _free.Release();
+                        return;
+                    }
+                    if (!_pool.TryTake(out var buffer))
+                    {
+                        throw new InvalidOperationException("buffer pool out of sync with its semaphore");
+                    }
+                    try
+                    {
+                        _loader.Fill(_epoch, _order, k, buffer, token);
+                    }
+                    catch
+                    {
+                        _pool.Add(buffer);
+                        throw;
+                    }
+                    _results[k].SetResult(buffer);
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // The consumer stopped early or the loader was disposed.
+            }
+            catch (Exception e)
+            {
+                // Record first, then cancel: a consumer woken by the cancellation must find the failure.
+                Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(e), null);
+                if (k >= 0 && k < _results.Length)
+                {
+                    _results[k].TrySetException(e);
+                }
+                _cancel.Cancel();
+            }
+        }
+    }
+}
