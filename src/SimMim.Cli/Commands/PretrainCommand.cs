@@ -33,7 +33,7 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
         public int? StepsPerEpoch { get; init; }
     }
 
-    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var config = settings.LoadConfig();
         if (settings.Output is not null) config = config with { Output = settings.Output };

@@ -45,7 +45,7 @@ public sealed class ReconstructCommand(IAnsiConsole console) : Command<Reconstru
         }
     }
 
-    protected override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var config = settings.LoadConfig();
         settings.ApplyThreads();
@@ -55,7 +55,7 @@ public sealed class ReconstructCommand(IAnsiConsole console) : Command<Reconstru
         var masks = new MaskGenerator(imgSize, config.Data.MaskPatchSize, model.ModelPatchSize, config.Data.MaskRatio);
         int seed = settings.Seed ?? config.Seed;
         using var samples = settings.Images.Length > 0
-            ? ReconstructionSamples.FromImages(settings.Images.Select(ImageDecoder.DecodeFile), imgSize, masks, seed)
+            ? ReconstructionSamples.FromImages(settings.Images.Select(ImageDecoder.Decode), imgSize, masks, seed)
             : ReconstructionSamples.Take(DatasetFactory.Open(config.Data.DataPath), imgSize, masks, settings.Count, seed);
         ReconstructionGrid.Write(model, samples, settings.Output);
         console.MarkupLineInterpolated($"wrote [green]{settings.Output}[/] ({samples.Images.shape[0]} images)");

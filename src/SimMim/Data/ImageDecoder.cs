@@ -5,7 +5,7 @@ using SkiaSharp;
 namespace SimMim.Data;
 
 /// <summary>Decodes an image file to RGB with SkiaSharp, matching PIL's <c>Image.open(f).convert('RGB')</c>.</summary>
-internal static class ImageDecoder
+public static class ImageDecoder
 {
     /// <exception cref="DataException">The file cannot be opened or decoded; the message names it.</exception>
     public static RgbImage Decode(string path)

@@ -15,6 +15,7 @@ namespace SimMim.Training;
 /// <param name="ResumePath">An explicit checkpoint (MODEL.RESUME / --resume); otherwise the newest in the output
 /// directory is used when TRAIN.AUTO_RESUME is on.</param>
 /// <param name="MaxStepsPerEpoch">Cuts every epoch short (demos, tests and benchmarks); null = the whole data set.</param>
+/// <param name="GridImages">How many images the per-epoch reconstruction grid shows.</param>
 public sealed record PretrainOptions(string? ResumePath = null, int? MaxStepsPerEpoch = null, int GridImages = 8);
 
 /// <summary>What a finished run leaves behind.</summary>
