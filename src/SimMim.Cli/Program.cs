@@ -19,6 +19,7 @@ namespace SimMim.Cli
                 config.SetApplicationName("simmim");
                 config.ConfigureConsole(console);
                 config.PropagateExceptions();
+                config.UseStrictParsing();
                 config.AddCommand<PretrainCommand>("pretrain")
                     .WithDescription("SimMIM pretraining. With no arguments: a short demo on built-in data.")
                     .WithExample("pretrain")
