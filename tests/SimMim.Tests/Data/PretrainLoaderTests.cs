@@ -47,6 +47,17 @@ public class PretrainLoaderTests
         Assert.Equal(TorchSharp.torch.ScalarType.Int64, batch.Masks.dtype);
         // ceil(0.5 · 4 blocks) = 2 blocks of 2×2 tokens per sample.
         Assert.All(batch.Masks.sum([1, 2]).data<long>().ToArray(), n => Assert.Equal(8, n));
+
+        // Sample 1 of the batch is the transform and mask drawn from the seed for (run seed 11, epoch 0, position 1).
+        var transform = new PretrainTransform(Size);
+        var expectedImage = new float[transform.OutputLength];
+        var expectedMask = new long[16];
+        var rng = new Random(SeedMix.Combine(11, 0, 1));
+        var data = new ProceduralDataset(20, 24);
+        transform.Apply(data.Load(loader.EpochOrder(0)[1]), rng, expectedImage);
+        new MaskGenerator(Size, 8, 4, 0.5).Generate(rng, expectedMask);
+        Assert.Equal(expectedImage, batch.Images[1].data<float>().ToArray());
+        Assert.Equal(expectedMask, batch.Masks[1].data<long>().ToArray());
     }
 
     [Fact]
@@ -99,7 +110,7 @@ public class PretrainLoaderTests
     }
 
     [Fact]
-    public void BreakingOutEarlyStopsTheWorkers()
+    public async Task BreakingOutEarlyStopsTheWorkers()
     {
         using var loader = Loader(new ProceduralDataset(400, 24), 4, 3, prefetch: 2);
         var run = Task.Run(() =>
@@ -113,7 +124,8 @@ public class PretrainLoaderTests
                 }
             }
         });
-        Assert.True(run.Wait(TimeSpan.FromSeconds(20)), "abandoned epochs did not stop");
+        // WaitAsync throws TimeoutException if an abandoned epoch left a worker blocked.
+        await run.WaitAsync(TimeSpan.FromSeconds(20));
     }
 
     [Fact]
