@@ -44,7 +44,6 @@ public sealed class ProceduralDataset : IImageDataset
         var bg0 = RandomColor(rng);
         var bg1 = RandomColor(rng);
         var fg = RandomColor(rng);
-        var fg2 = RandomColor(rng);
         // Shape geometry in unit coordinates: centre, half extents, period, angle.
         double cx = 0.3 + 0.4 * rng.NextDouble(), cy = 0.3 + 0.4 * rng.NextDouble();
         double rx = 0.15 + 0.2 * rng.NextDouble(), ry = 0.15 + 0.2 * rng.NextDouble();
@@ -80,9 +79,7 @@ public sealed class ProceduralDataset : IImageDataset
                 for (int c = 0; c < 3; c++)
                 {
                     double background = bg0[c] + (bg1[c] - bg0[c]) * g;
-                    // Stripes and checkers alternate two foreground colours so they are not just on/off masks.
-                    double foreground = kind is 2 or 3 or 7 ? fg2[c] : fg[c];
-                    double value = kind is 2 or 3 or 7 ? fg[c] + (foreground - fg[c]) * t : background + (foreground - background) * t;
+                    double value = background + (fg[c] - background) * t;
                     pixels[o + c] = (byte)Math.Clamp(Math.Round(value), 0, 255);
                 }
             }
