@@ -11,10 +11,11 @@ command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c "import matplotlib
 simmim=src/SimMim.Cli/bin/Release/net10.0/linux-x64/simmim
 out=output/experiments
 rm -rf "$out"
+mkdir -p "$out"
 for model in vit swin; do
-    /usr/bin/time -v -o "$out-$model.time" $simmim pretrain --cfg configs/fashion_mnist_${model}_tiny.yaml \
+    /usr/bin/time -v -o "$out/$model.time" $simmim pretrain --cfg configs/fashion_mnist_${model}_tiny.yaml \
         --data-path /usr/share/datasets/fashion-mnist --output "$out" --tag "$model" \
-        --opts TRAIN.EPOCHS "$epochs" 2>&1 | tee "$out-$model.console" | grep -E "^epoch|error" || true
-    mkdir -p "$out"; mv "$out-$model.time" "$out-$model.console" "$out/" 2>/dev/null || true
+        --opts TRAIN.EPOCHS "$epochs" > "$out/$model.console" 2>&1 || { tail -5 "$out/$model.console"; exit 1; }
+    grep -E "^epoch [0-9]+:" "$out/$model.console"
 done
 /usr/bin/python3 experiments/summarize_pretrain.py "$out" docs/pretrain-fashion-mnist

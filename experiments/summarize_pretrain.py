@@ -37,7 +37,7 @@ def main(out, docs):
         smooth = [sum(losses[max(0, i - 49):i + 1]) / len(losses[max(0, i - 49):i + 1]) for i in range(len(losses))]
         plt.plot(steps, smooth, label=name)
         peak = ""
-        for candidate in glob.glob(os.path.join(out, f"*{name}.time")):
+        for candidate in glob.glob(os.path.join(out, f"{name}.time")):
             m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(candidate).read())
             if m:
                 peak = f"{int(m.group(1)) / 1024:.0f} MiB"

@@ -70,23 +70,23 @@ public sealed class Pretrainer
         var schedule = new LrSchedule(train.LrScheduler.Name, train.Epochs, train.WarmupEpochs, stepsPerEpoch,
             _run.WarmupLr, _run.MinLr, train.LrScheduler.Multisteps, train.LrScheduler.Gamma,
             train.LrScheduler.DecayEpochs, train.LrScheduler.DecayRate);
-        var parameters = model.parameters().Where(p => p.requires_grad).ToList();
+        var trainStep = new TrainStep(optimizer, groups, schedule, accumulation, train.ClipGrad);
         string configYaml = ConfigWriter.ToYaml(_config);
         File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
         int startEpoch = train.StartEpoch;
-        long globalStep = 0, lastScheduleUpdate = -1;
+        long globalStep = 0;
         string? resumeFrom = ResolveResumePath(outputDir);
         if (resumeFrom is not null)
         {
             var state = TrainingCheckpoint.Load(resumeFrom, model, optimizer);
             startEpoch = state.Epoch + 1;
             globalStep = state.GlobalStep;
-            lastScheduleUpdate = state.LastScheduleUpdate;
+            trainStep.LastScheduleUpdate = state.LastScheduleUpdate;
             log.Write($"resumed from {resumeFrom} (epoch {state.Epoch} done, step {globalStep})");
         }
 
-        long parameterCount = parameters.Sum(p => p.numel());
+        long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
         _observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
             dataset.Count, resumeFrom, get_num_threads()));
         log.Write($"model {_config.Model.Type} {_config.Model.Name}: {parameterCount:N0} parameters; data {data.DataPath} " +
@@ -101,7 +101,7 @@ public sealed class Pretrainer
         {
             model.train();
             var epochClock = Stopwatch.StartNew();
-            double lossSum = 0, lastGradNorm = 0;
+            double lossSum = 0;
             int step = 0;
             var stepClock = Stopwatch.StartNew();
             double imagesPerSecond = 0;
@@ -117,17 +117,8 @@ public sealed class Pretrainer
                 using (batch)
                 {
                     SimMimOutput output = model.call(batch.Images, batch.Masks);
-                    Tensor scaled = accumulation > 1 ? output.Loss / accumulation : output.Loss;
-                    scaled.backward();
                     loss = output.Loss.item<float>();
-                    if ((step + 1) % accumulation == 0 || step + 1 == stepsPerEpoch)
-                    {
-                        lastGradNorm = ClipGradients(parameters, train.ClipGrad);
-                        SetLearningRates(optimizer, groups, schedule, lastScheduleUpdate);
-                        optimizer.step();
-                        optimizer.zero_grad();
-                        lastScheduleUpdate = globalStep;
-                    }
+                    trainStep.Run(output.Loss, step, stepsPerEpoch, globalStep);
                 }
                 if (!double.IsFinite(loss))
                     throw new SimMimUserException(
@@ -140,12 +131,12 @@ public sealed class Pretrainer
                 stepClock.Restart();
                 double instant = data.BatchSize / Math.Max(seconds, 1e-9);
                 imagesPerSecond = imagesPerSecond == 0 ? instant : 0.9 * imagesPerSecond + 0.1 * instant;
-                double lr = CurrentLr(optimizer);
+                double lr = trainStep.LastLr;
                 var eta = TimeSpan.FromSeconds((stepsPerEpoch - step) * data.BatchSize / Math.Max(imagesPerSecond, 1e-9));
-                _observer.StepFinished(new StepReport(epoch, step, stepsPerEpoch, globalStep, loss, lr, lastGradNorm, imagesPerSecond, eta));
-                metrics.Step(epoch, step, globalStep, loss, lr, lastGradNorm, imagesPerSecond, ProcessMemory.ResidentBytes());
+                _observer.StepFinished(new StepReport(epoch, step, stepsPerEpoch, globalStep, loss, lr, trainStep.LastGradNorm, imagesPerSecond, eta));
+                metrics.Step(epoch, step, globalStep, loss, lr, trainStep.LastGradNorm, imagesPerSecond, ProcessMemory.ResidentBytes());
                 if (step % Math.Max(1, _config.PrintFreq) == 0 || step == stepsPerEpoch)
-                    log.Write($"epoch {epoch} [{step}/{stepsPerEpoch}] loss {loss:F4} lr {lr:G4} grad_norm {lastGradNorm:F4} " +
+                    log.Write($"epoch {epoch} [{step}/{stepsPerEpoch}] loss {loss:F4} lr {lr:G4} grad_norm {trainStep.LastGradNorm:F4} " +
                               $"{imagesPerSecond:F1} img/s rss {ProcessMemory.ResidentBytes() / 1048576} MiB");
             }
             if (step == 0) break;
@@ -161,7 +152,7 @@ public sealed class Pretrainer
             {
                 checkpointPath = Path.Combine(outputDir, TrainingCheckpoint.FileName(epoch));
                 TrainingCheckpoint.Save(checkpointPath, model, optimizer,
-                    new TrainingState(epoch, globalStep, lastScheduleUpdate, configYaml));
+                    new TrainingState(epoch, globalStep, trainStep.LastScheduleUpdate, configYaml));
                 lastCheckpoint = checkpointPath;
             }
             long rss = ProcessMemory.ResidentBytes();
@@ -187,17 +178,4 @@ public sealed class Pretrainer
         }
         return _config.Train.AutoResume ? TrainingCheckpoint.FindLatest(outputDir) : null;
     }
-
-    private static double ClipGradients(IList<Parameter> parameters, double maxNorm) =>
-        // The reference clips to CLIP_GRAD and logs the norm; without clipping it still logs the norm.
-        nn.utils.clip_grad_norm_(parameters, maxNorm > 0 ? maxNorm : double.MaxValue);
-
-    private static void SetLearningRates(AdamW optimizer, IReadOnlyList<ParamGroup> groups, LrSchedule schedule, long lastUpdate)
-    {
-        int index = 0;
-        foreach (var group in optimizer.ParamGroups)
-            group.LearningRate = schedule.ForOptimizerStep(lastUpdate, groups[index++].BaseLr);
-    }
-
-    private static double CurrentLr(AdamW optimizer) => optimizer.ParamGroups.First().LearningRate;
 }

@@ -1,0 +1,63 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SimMim.Training;
+
+/// <summary>
+/// One loader iteration of the reference's training loop, for any accumulation setting (1 = none): backward of
+/// loss / accumulation; every <c>accumulation</c>-th micro-batch (or at the end of the epoch) clip the gradient norm,
+/// set the scheduled lr, step the optimizer and clear the gradients.
+/// </summary>
+public sealed class TrainStep
+{
+    private readonly OptimizerHelper _optimizer;
+    private readonly IReadOnlyList<ParamGroup> _groups;
+    private readonly LrSchedule _schedule;
+    private readonly IList<Parameter> _parameters;
+    private readonly int _accumulation;
+    private readonly double _clipGrad;
+
+    public TrainStep(OptimizerHelper optimizer, IReadOnlyList<ParamGroup> groups, LrSchedule schedule, int accumulation, double clipGrad)
+    {
+        _optimizer = optimizer;
+        _groups = groups;
+        _schedule = schedule;
+        _parameters = groups.SelectMany(g => g.Parameters).ToList();
+        _accumulation = Math.Max(1, accumulation);
+        _clipGrad = clipGrad;
+    }
+
+    /// <summary>The loader iteration at which the lr was last set from the schedule (-1 before the first step).</summary>
+    public long LastScheduleUpdate { get; set; } = -1;
+
+    /// <summary>Gradient norm before clipping at the last optimizer step.</summary>
+    public double LastGradNorm { get; private set; }
+
+    /// <summary>The lr of the first group at the last optimizer step.</summary>
+    public double LastLr { get; private set; }
+
+    /// <summary>
+    /// Backpropagates <paramref name="loss"/> (the micro-batch's mean loss) and steps the optimizer when an
+    /// accumulation window closes. <paramref name="globalStep"/> counts loader iterations over the run, as the
+    /// reference's scheduler does.
+    /// </summary>
+    /// <returns>True when the optimizer stepped.</returns>
+    public bool Run(Tensor loss, int stepInEpoch, int stepsPerEpoch, long globalStep)
+    {
+        (_accumulation > 1 ? loss / _accumulation : loss).backward();
+        if ((stepInEpoch + 1) % _accumulation != 0 && stepInEpoch + 1 != stepsPerEpoch)
+            return false;
+
+        // The reference clips to CLIP_GRAD and logs the norm; with clipping off it still logs the norm.
+        LastGradNorm = nn.utils.clip_grad_norm_(_parameters, _clipGrad > 0 ? _clipGrad : double.MaxValue);
+        int index = 0;
+        foreach (var group in _optimizer.ParamGroups)
+            group.LearningRate = _schedule.ForOptimizerStep(LastScheduleUpdate, _groups[index++].BaseLr);
+        LastLr = _optimizer.ParamGroups.First().LearningRate;
+        _optimizer.step();
+        _optimizer.zero_grad();
+        LastScheduleUpdate = globalStep;
+        return true;
+    }
+}

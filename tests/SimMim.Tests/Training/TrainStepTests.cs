@@ -1,0 +1,64 @@
+using SimMim.Masking;
+using SimMim.Models;
+using SimMim.Models.Vit;
+using SimMim.Tests.Models;
+using SimMim.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SimMim.Tests.Training;
+
+public class TrainStepTests
+{
+    private static (SimMimModel Model, TrainStep Step, IReadOnlyList<ParamGroup> Groups) Build(int accumulation, double clip)
+    {
+        random.manual_seed(11);
+        var model = new SimMimModel(new VisionTransformer(TestModels.Vit, forSimMim: true));
+        var groups = ParamGroups.ForPretraining(model.named_parameters(), model.NoWeightDecay, model.NoWeightDecayKeywords, 1e-2, 0.05);
+        var optimizer = optim.AdamW(groups.Select(g => new TorchSharp.Modules.AdamW.ParamGroup(g.Parameters,
+            new TorchSharp.Modules.AdamW.Options { LearningRate = g.BaseLr, weight_decay = g.WeightDecay })));
+        var schedule = new LrSchedule("cosine", epochs: 10, warmupEpochs: 0, stepsPerEpoch: 10, warmupLr: 0, minLr: 0);
+        return (model, new TrainStep(optimizer, groups, schedule, accumulation, clip), groups);
+    }
+
+    private static (Tensor Images, Tensor Masks) Batch(int n)
+    {
+        var generator = new Generator(5);
+        var images = randn([n, 3, 16, 16], generator: generator);
+        // Same masked count in every image, so mean-of-halves equals the mean of the whole batch.
+        var masks = new MaskGenerator(16, 8, 4, 0.5);
+        var data = new long[n * 16];
+        var rng = new Random(3);
+        for (int i = 0; i < n; i++) masks.Generate(rng, data.AsSpan(i * 16, 16));
+        return (images, tensor(data, [n, 4, 4]));
+    }
+
+    [Fact]
+    public void TwoAccumulatedHalvesStepLikeOneFullBatch()
+    {
+        var (images, masks) = Batch(8);
+        var (whole, wholeStep, _) = Build(accumulation: 1, clip: 5.0);
+        var (halves, halvesStep, _) = Build(accumulation: 2, clip: 5.0);
+
+        Assert.True(wholeStep.Run(whole.call(images, masks).Loss, 0, 10, 0));
+        Assert.False(halvesStep.Run(halves.call(images[..4], masks[..4]).Loss, 0, 10, 0));
+        Assert.True(halvesStep.Run(halves.call(images[4..], masks[4..]).Loss, 1, 10, 1));
+
+        Assert.Equal(wholeStep.LastGradNorm, halvesStep.LastGradNorm, 4);
+        foreach (var ((name, a), (_, b)) in whole.named_parameters().Zip(halves.named_parameters()))
+            Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-6), name);
+    }
+
+    [Fact]
+    public void StepsWithTheScheduledLrAndReportsTheUnclippedNorm()
+    {
+        var (images, masks) = Batch(4);
+        var (model, step, groups) = Build(accumulation: 1, clip: 1e-3);
+        var before = model.parameters().Select(p => p.detach().clone()).ToList();
+        step.Run(model.call(images, masks).Loss, 0, 10, 0);
+        Assert.True(step.LastGradNorm > 1e-3);
+        Assert.Equal(0, step.LastScheduleUpdate);
+        Assert.Equal(groups[0].BaseLr, step.LastLr, 12);
+        Assert.Contains(model.parameters().Zip(before), pair => !pair.First.equal(pair.Second).all().item<bool>());
+    }
+}
