@@ -15,7 +15,7 @@ public class ConfigSettings : CommandSettings
     public string? Cfg { get; init; }
 
     [CommandOption("--opts <KEY_VALUE>")]
-    [Description("Config overrides: --opts KEY VALUE [KEY VALUE ...], e.g. --opts TRAIN.EPOCHS 2 DATA.IMG_SIZE 32")]
+    [Description("Config overrides: --opts KEY VALUE [[KEY VALUE ...]], e.g. --opts TRAIN.EPOCHS 2 DATA.IMG_SIZE 32")]
     public string[] Opts { get; init; } = [];
 
     [CommandOption("--data-path <PATH>")]

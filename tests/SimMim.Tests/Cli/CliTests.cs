@@ -90,4 +90,15 @@ public class CliTests
         Assert.Contains("epoch 2 done", log);
         Assert.Single(log.Split('\n'), l => l.Contains("epoch 0 done"));
     }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("pretrain", "--help")]
+    [InlineData("reconstruct", "--help")]
+    public void HelpWorksEverywhere(params string[] args)
+    {
+        var (code, lines) = Run(args);
+        Assert.Equal(0, code);
+        Assert.Contains(lines, l => l.Contains("USAGE"));
+    }
 }
