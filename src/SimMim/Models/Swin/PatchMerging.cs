@@ -7,14 +7,16 @@ namespace SimMim.Models.Swin;
 /// <summary>2×2 patch merging: (B, H·W, C) → concat of the four 2×2 neighbours → LayerNorm(4C) → Linear(4C, 2C).</summary>
 public sealed class PatchMerging : nn.Module<Tensor, Tensor>
 {
-    private readonly LayerNorm norm;
+    // Declared reduction before norm, the order the reference registers them in: state-dict keys and
+    // named_parameters() (which PyTorch optimizer state is indexed by) then line up with PyTorch's.
     private readonly Linear reduction;
+    private readonly LayerNorm norm;
 
     public PatchMerging(int resolution, int dim) : base(nameof(PatchMerging))
     {
         Resolution = resolution;
-        norm = nn.LayerNorm(4 * dim);
         reduction = nn.Linear(4 * dim, 2 * dim, hasBias: false);
+        norm = nn.LayerNorm(4 * dim);
         RegisterComponents();
     }
 
