@@ -78,8 +78,13 @@ def run(model, image, mask):
     model.zero_grad(set_to_none=True)
     loss, rec = model(image, mask)
     loss.backward()
-    grads = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
+    grads = plain({n: p.grad for n, p in model.named_parameters()})
     return loss.detach(), rec.detach(), grads
+
+
+def plain(tensors):
+    """Detached, contiguous copies: PyBridge reads only contiguous storages."""
+    return {k: v.detach().contiguous().clone() for k, v in tensors.items()}
 
 
 def max_rel(a, b):
@@ -100,14 +105,14 @@ def main(outdir):
         image = torch.randn(BATCH, config["InChans"], config["ImgSize"], config["ImgSize"], generator=gen)
         mask = make_mask(side, gen)
 
-        state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        state = plain(model.state_dict())
         torch.save(state, os.path.join(outdir, f"{name}.weights.pth"))
 
         # Float32 run only to report the float32 noise floor next to the float64 truth.
         loss32, rec32, grads32 = run(model, image, mask)
         model.double()
         loss, rec, grads = run(model, image.double(), mask)
-        torch.save({"image": image, "mask": mask, "loss": loss, "reconstruction": rec},
+        torch.save(plain({"image": image, "mask": mask, "loss": loss, "reconstruction": rec}),
                    os.path.join(outdir, f"{name}.io.pth"))
         torch.save(grads, os.path.join(outdir, f"{name}.grads.pth"))
 

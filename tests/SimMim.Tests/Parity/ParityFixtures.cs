@@ -1,0 +1,100 @@
+using System.Collections;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SimMim.Models;
+using SimMim.Models.Swin;
+using SimMim.Models.Vit;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace SimMim.Tests.Parity;
+
+/// <summary>One case of tools/parity/make_fixtures.py: hyper-parameters and the reference's keys in PyTorch order.</summary>
+internal sealed record ParityCase(string Name, string Type, JsonElement Config, string[] Keys, string[] Parameters);
+
+/// <summary>
+/// Finds and reads the fixtures made by <c>/usr/bin/python3 tools/parity/make_fixtures.py OUTDIR</c>
+/// (scripts/test.sh does it before <c>dotnet test</c>): OUTDIR is $SIMMIM_PARITY_DIR, else tests/fixtures/parity.
+/// Missing fixtures fail the tests; they are never skipped.
+/// </summary>
+internal static class ParityFixtures
+{
+    public const string PythonEnvVar = "SIMMIM_PYTHON";
+    private const string DirEnvVar = "SIMMIM_PARITY_DIR";
+
+    private static readonly JsonSerializerOptions ConfigJson = new()
+    {
+        // A hyper-parameter the C# config does not know must not be dropped silently.
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    private static readonly JsonSerializerOptions ManifestJson = new() { PropertyNameCaseInsensitive = true };
+
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    public static string Folder { get; } = Environment.GetEnvironmentVariable(DirEnvVar) is { Length: > 0 } dir
+        ? Path.GetFullPath(dir)
+        : Path.Combine(RepoRoot, "tests", "fixtures", "parity");
+
+    public static string Python => Environment.GetEnvironmentVariable(PythonEnvVar) is { Length: > 0 } p ? p : "/usr/bin/python3";
+
+    public static string ManifestPath => Path.Combine(Folder, "cases.json");
+
+    public static IReadOnlyList<ParityCase> Cases()
+    {
+        var manifest = JsonDocument.Parse(File.ReadAllText(Require(ManifestPath)));
+        return manifest.RootElement.GetProperty("cases").Deserialize<ParityCase[]>(ManifestJson)!;
+    }
+
+    public static ParityCase Case(string name) =>
+        Cases().SingleOrDefault(c => c.Name == name)
+        ?? throw new InvalidOperationException($"{ManifestPath} has no case '{name}'; regenerate the fixtures ({Hint})");
+
+    public static string PathOf(string caseName, string kind) => Require(Path.Combine(Folder, $"{caseName}.{kind}.pth"));
+
+    /// <summary>The SimMIM model of a case, built from the same hyper-parameters as the Python reference.</summary>
+    public static SimMimModel Build(ParityCase c) => c.Type switch
+    {
+        "vit" => new SimMimModel(new VisionTransformer(c.Config.Deserialize<VitConfig>(ConfigJson)!, forSimMim: true)),
+        "swin" => new SimMimModel(new SwinTransformer(c.Config.Deserialize<SwinConfig>(ConfigJson)!, forSimMim: true)),
+        _ => throw new InvalidOperationException($"case {c.Name}: unknown model type '{c.Type}'"),
+    };
+
+    /// <summary>A torch.save'd dict of tensors (zip format).</summary>
+    public static Dictionary<string, Tensor> ReadTensors(string path)
+    {
+        Hashtable table = PyTorchUnpickler.UnpickleStateDict(path);
+        var result = new Dictionary<string, Tensor>();
+        foreach (DictionaryEntry entry in table)
+        {
+            result[(string)entry.Key] = entry.Value as Tensor
+                ?? throw new InvalidOperationException($"{path}: entry '{entry.Key}' is not a tensor");
+        }
+        return result;
+    }
+
+    private static string Hint =>
+        $"run `/usr/bin/python3 tools/parity/make_fixtures.py {Path.GetRelativePath(RepoRoot, Folder)}` in {RepoRoot}" +
+        " (scripts/test.sh does this; it needs Debian's python3-torch), or point SIMMIM_PARITY_DIR at the output";
+
+    private static string Require(string path)
+    {
+        if (!File.Exists(path))
+        {
+            Assert.Fail($"parity fixture {path} is missing: {Hint}");
+        }
+        return path;
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "SimMim.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException($"no SimMim.slnx above {AppContext.BaseDirectory}");
+    }
+}
