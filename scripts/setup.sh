@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(dataset-fashion-mnist ca-certificates)
+# python3-torch: the PyTorch reference the parity tests compare against (tools/parity).
+packages=(dataset-fashion-mnist ca-certificates python3-torch)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

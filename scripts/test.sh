@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Parity fixtures are generated, never committed: the PyTorch reference's weights, outputs and gradients.
+/usr/bin/python3 tools/parity/make_fixtures.py "${SIMMIM_PARITY_DIR:-tests/fixtures/parity}"
 log=$(mktemp)
 status=0
 dotnet test SimMim.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?

@@ -14,7 +14,8 @@ internal sealed record ParityCase(string Name, string Type, JsonElement Config, 
 
 /// <summary>
 /// Finds and reads the fixtures made by <c>/usr/bin/python3 tools/parity/make_fixtures.py OUTDIR</c>
-/// (scripts/test.sh does it before <c>dotnet test</c>): OUTDIR is $SIMMIM_PARITY_DIR, else tests/fixtures/parity.
+/// (scripts/test.sh does it before <c>dotnet test</c>): OUTDIR is $SIMMIM_PARITY_DIR (relative paths are taken from the
+/// repository root), else tests/fixtures/parity.
 /// Missing fixtures fail the tests; they are never skipped.
 /// </summary>
 internal static class ParityFixtures
@@ -33,7 +34,7 @@ internal static class ParityFixtures
     public static string RepoRoot { get; } = FindRepoRoot();
 
     public static string Folder { get; } = Environment.GetEnvironmentVariable(DirEnvVar) is { Length: > 0 } dir
-        ? Path.GetFullPath(dir)
+        ? Path.GetFullPath(dir, RepoRoot)   // relative to the repository, as scripts/test.sh passes it
         : Path.Combine(RepoRoot, "tests", "fixtures", "parity");
 
     public static string Python => Environment.GetEnvironmentVariable(PythonEnvVar) is { Length: > 0 } p ? p : "/usr/bin/python3";
