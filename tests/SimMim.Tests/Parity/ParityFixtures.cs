@@ -75,7 +75,7 @@ internal static class ParityFixtures
     }
 
     private static string Hint =>
-        $"run `/usr/bin/python3 tools/parity/make_fixtures.py {Path.GetRelativePath(RepoRoot, Folder)}` in {RepoRoot}" +
+        $"run `/usr/bin/python3 tools/parity/make_fixtures.py {Folder}` in {RepoRoot}" +
         " (scripts/test.sh does this; it needs Debian's python3-torch), or point SIMMIM_PARITY_DIR at the output";
 
     private static string Require(string path)
