@@ -81,7 +81,9 @@ public class PythonLoadTests(ITestOutputHelper output)
         {
             var ours = new Dictionary<string, object>
             {
-                ["image"] = io["image"], ["mask"] = io["mask"], ["loss"] = result.Loss,
+                ["image"] = io["image"],
+                ["mask"] = io["mask"],
+                ["loss"] = result.Loss,
                 ["reconstruction"] = result.Reconstruction.contiguous(),   // PyBridge writes contiguous storages only
             };
             PyTorchPickler.PickleStateDict(stream, ours);
