@@ -29,7 +29,7 @@ public static class TrainingCheckpoint
         using var scope = NewDisposeScope();
         var modelState = new Dictionary<string, Tensor>();
         foreach (var (key, tensor) in model.state_dict())
-            modelState[key] = tensor.detach().cpu();
+            modelState[key] = tensor.detach().cpu().contiguous(); // PyBridge writes contiguous storage only
 
         var checkpoint = new Dictionary<string, object>
         {
