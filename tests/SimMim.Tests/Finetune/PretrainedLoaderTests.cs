@@ -13,7 +13,11 @@ public class PretrainedLoaderTests
     // The reference's fine-tune ViT: per-block tables, mean pooling (norm → Identity, fc_norm added), a head.
     private static VitConfig FinetuneVit(int img = 16) => TestModels.Vit with
     {
-        ImgSize = img, UseRpb = true, UseSharedRpb = false, UseMeanPooling = true, NumClasses = 5,
+        ImgSize = img,
+        UseRpb = true,
+        UseSharedRpb = false,
+        UseMeanPooling = true,
+        NumClasses = 5,
     };
 
     /// <summary>Saves a tiny SimMIM model as a training checkpoint after giving every tensor distinct values.</summary>
