@@ -102,7 +102,7 @@ public static class TrainingCheckpoint
             .FirstOrDefault();
     }
 
-    private static Hashtable Read(string path)
+    internal static Hashtable Read(string path)
     {
         if (!File.Exists(path))
             throw new CheckpointException($"{path}: checkpoint not found");
@@ -118,7 +118,7 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>Frees the native memory of every tensor in an unpickled checkpoint once it has been copied out.</summary>
-    private static void DisposeTensors(object? value)
+    internal static void DisposeTensors(object? value)
     {
         switch (value)
         {
@@ -134,7 +134,8 @@ public static class TrainingCheckpoint
         }
     }
 
-    private static Dictionary<string, Tensor> ModelState(Hashtable checkpoint, string path)
+    /// <summary>The 'model' entry of a training checkpoint, or the whole file when it is a plain state dict.</summary>
+    internal static Dictionary<string, Tensor> ModelState(Hashtable checkpoint, string path)
     {
         IDictionary source = checkpoint["model"] as IDictionary ?? checkpoint;
         var state = new Dictionary<string, Tensor>();

@@ -4,7 +4,8 @@ namespace SimMim.Data;
 /// Resizes a box of an RGB image to S×S and writes it normalised in CHW order. This is PIL's bilinear resample
 /// (a triangle filter whose support widens by the downscale factor, i.e. antialiased like the reference's PIL
 /// path; plain bilinear when upscaling), horizontal pass first, each pass rounded to 8 bits as PIL's are.
-/// Scratch memory is per thread, so steady-state calls allocate nothing.
+/// Scratch memory is per thread, so steady-state calls allocate nothing. PIL's bicubic filter (the fine-tune
+/// transforms, spec §5) is the same scheme with a wider kernel; its negative lobes are clipped to 0–255 per pass.
 /// </summary>
 internal static class Resampler
 {
@@ -17,15 +18,16 @@ internal static class Resampler
     // The box (boxX, boxY, boxW, boxH) is in source pixels and may be fractional. Source pixels outside
     // [clipX0, clipX1) × [clipY0, clipY1) are never read: for a crop that is its edge, as if cropped first.
     public static void Resize(RgbImage image, double boxX, double boxY, double boxW, double boxH,
-        int clipX0, int clipX1, int clipY0, int clipY1, int size, bool flip, Span<float> destination)
+        int clipX0, int clipX1, int clipY0, int clipY1, int size, bool flip, Span<float> destination,
+        ResampleFilter filter = ResampleFilter.Bilinear)
     {
         if (destination.Length != 3 * size * size)
         {
             throw new ArgumentException($"destination needs {3 * size * size} floats, got {destination.Length}", nameof(destination));
         }
         var scratch = t_scratch ??= new Scratch();
-        int tapsX = Coefficients(boxX, boxW, clipX0, clipX1, size, ref scratch.WeightsX, ref scratch.BoundsX);
-        int tapsY = Coefficients(boxY, boxH, clipY0, clipY1, size, ref scratch.WeightsY, ref scratch.BoundsY);
+        int tapsX = Coefficients(boxX, boxW, clipX0, clipX1, size, filter, ref scratch.WeightsX, ref scratch.BoundsX);
+        int tapsY = Coefficients(boxY, boxH, clipY0, clipY1, size, filter, ref scratch.WeightsY, ref scratch.BoundsY);
         float[] kx = scratch.WeightsX, ky = scratch.WeightsY;
         int[] bx = scratch.BoundsX, by = scratch.BoundsY;
 
@@ -86,13 +88,14 @@ internal static class Resampler
         }
     }
 
-    /// <summary>PIL's precompute_coeffs for the bilinear (triangle) filter; returns the taps per output pixel.</summary>
+    /// <summary>PIL's precompute_coeffs for the triangle or bicubic filter; returns the taps per output pixel.</summary>
     private static int Coefficients(double boxStart, double boxLength, int clip0, int clip1, int size,
-        ref float[] weights, ref int[] bounds)
+        ResampleFilter filter, ref float[] weights, ref int[] bounds)
     {
         double scale = boxLength / size;
         double filterScale = Math.Max(scale, 1.0);
-        double support = filterScale; // the triangle's support is 1, widened when downscaling
+        // The triangle's support is 1 and the bicubic's 2, widened by the downscale factor (antialiasing).
+        double support = (filter == ResampleFilter.Bicubic ? 2.0 : 1.0) * filterScale;
         int taps = (int)Math.Ceiling(support) * 2 + 1;
         if (weights.Length < size * taps)
         {
@@ -113,7 +116,8 @@ internal static class Resampler
             double total = 0;
             for (int k = 0; k < n; k++)
             {
-                double w = Math.Max(0, 1 - Math.Abs((min + k - center + 0.5) * inverse));
+                double u = (min + k - center + 0.5) * inverse;
+                double w = filter == ResampleFilter.Bicubic ? Bicubic(u) : Math.Max(0, 1 - Math.Abs(u));
                 weights[i * taps + k] = (float)w;
                 total += w;
             }
@@ -133,6 +137,18 @@ internal static class Resampler
             bounds[2 * i + 1] = n;
         }
         return taps;
+    }
+
+    // PIL's bicubic kernel (Keys, a = −0.5).
+    private static double Bicubic(double x)
+    {
+        const double a = -0.5;
+        x = Math.Abs(x);
+        if (x < 1.0)
+            return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+        if (x < 2.0)
+            return (((x - 5) * x + 8) * x - 4) * a;
+        return 0;
     }
 
     // PIL rounds half up (adds 0.5 in fixed point before truncating); values here are never negative.
