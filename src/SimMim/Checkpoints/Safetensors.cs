@@ -19,9 +19,16 @@ public static class Safetensors
 
     private static readonly Dictionary<string, ScalarType> DTypes = new()
     {
-        ["F64"] = ScalarType.Float64, ["F32"] = ScalarType.Float32, ["F16"] = ScalarType.Float16,
-        ["BF16"] = ScalarType.BFloat16, ["I64"] = ScalarType.Int64, ["I32"] = ScalarType.Int32,
-        ["I16"] = ScalarType.Int16, ["I8"] = ScalarType.Int8, ["U8"] = ScalarType.Byte, ["BOOL"] = ScalarType.Bool,
+        ["F64"] = ScalarType.Float64,
+        ["F32"] = ScalarType.Float32,
+        ["F16"] = ScalarType.Float16,
+        ["BF16"] = ScalarType.BFloat16,
+        ["I64"] = ScalarType.Int64,
+        ["I32"] = ScalarType.Int32,
+        ["I16"] = ScalarType.Int16,
+        ["I8"] = ScalarType.Int8,
+        ["U8"] = ScalarType.Byte,
+        ["BOOL"] = ScalarType.Bool,
     };
 
     /// <summary>The tensors of a safetensors file, in header order.</summary>

@@ -84,23 +84,30 @@ public static class TorchFile
         return state.Count > 0 ? state : throw new CheckpointException($"{origin}: holds no model weights");
     }
 
-    /// <summary>Frees the native memory of every tensor in a loaded checkpoint.</summary>
+    /// <summary>Frees the native memory of every tensor in a loaded checkpoint (pickles may share or nest values in cycles).</summary>
     public static void DisposeTensors(object? value)
     {
-        switch (value)
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<object?>([value]);
+        while (pending.Count > 0)
         {
-            case Tensor tensor: tensor.Dispose(); break;
-            case IDictionary dictionary:
-                foreach (DictionaryEntry entry in dictionary) DisposeTensors(entry.Value);
-                break;
-            case IEnumerable items when value is not string and not byte[]:
-                foreach (object? item in items) DisposeTensors(item);
-                break;
-            case PickledObject o:
-                DisposeTensors(o.Arguments);
-                DisposeTensors(o.State);
-                DisposeTensors(o.Items);
-                break;
+            object? item = pending.Pop();
+            if (item is null or string or byte[] || !seen.Add(item)) continue;
+            switch (item)
+            {
+                case Tensor tensor: tensor.Dispose(); break;
+                case IDictionary dictionary:
+                    foreach (DictionaryEntry entry in dictionary) pending.Push(entry.Value);
+                    break;
+                case PickledObject o:
+                    pending.Push(o.Arguments);
+                    pending.Push(o.State);
+                    pending.Push(o.Items);
+                    break;
+                case IEnumerable items:
+                    foreach (object? child in items) pending.Push(child);
+                    break;
+            }
         }
     }
 

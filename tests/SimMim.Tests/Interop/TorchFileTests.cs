@@ -174,6 +174,21 @@ public class TorchFileTests
     }
 
     [Fact]
+    public void ASelfReferencingPickleLoadsAndIsDisposedWithoutRecursingForever()
+    {
+        using var dir = new InteropTempDir();
+        InteropPython.Run("""
+            import sys, torch
+            loop = [torch.ones(1)]; loop.append(loop)
+            torch.save({'model': {'w': torch.ones(1)}, 'loop': loop}, sys.argv[1])
+            """, dir.File("loop.pth"));
+        var loaded = (PickleDict)TorchFile.Load(dir.File("loop.pth"))!;
+        var loop = Assert.IsType<List<object?>>(loaded["loop"]);
+        Assert.Same(loop, loop[1]);
+        TorchFile.DisposeTensors(loaded);
+    }
+
+    [Fact]
     public void ReadsTheLegacyNonZipFormat()
     {
         using var dir = new InteropTempDir();
