@@ -143,6 +143,9 @@ public static class TorchFile
             var entry = archive.GetEntry(prefix + "data/" + key)
                 ?? throw new InvalidDataException($"storage record data/{key} is missing");
             long elementSize = ElementSize(dtype);
+            // Deflate cannot exceed ~1032:1, so a larger claimed size is a lie (a zip bomb) and is never allocated.
+            if (entry.Length > Math.Max(entry.CompressedLength, 1) * 1100)
+                throw new InvalidDataException($"storage record data/{key} claims an impossible size");
             if (entry.Length % elementSize != 0)
                 throw new InvalidDataException($"storage record data/{key} has {entry.Length} bytes, not a whole number of {dtype}");
             var storage = empty(entry.Length / elementSize, dtype);
@@ -211,7 +214,10 @@ public static class TorchFile
     {
         if (storage.NumberOfElements * ElementSize(storage.dtype) != bytes)
             throw new InvalidDataException("storage size mismatch");
+        long start = data.CanSeek ? data.Position : 0;
         storage.ReadBytesFromStream(data);
+        if (data.CanSeek && data.Position - start != bytes)
+            throw new InvalidDataException("file ends inside a storage");
     }
 
     internal static long ElementSize(ScalarType dtype) => dtype switch
