@@ -28,7 +28,17 @@ internal sealed class SafeUnpickler(Stream input, Func<object?[], Tensor> persis
         public ScalarType DType { get; } = dtype;
     }
 
-    private static readonly Dictionary<string, object> AllowedGlobals = new()
+    /// <summary>PyTorch's typed storage classes (module torch) and their element types, both ways.</summary>
+    internal static readonly IReadOnlyList<(string Name, ScalarType DType)> StorageClasses =
+    [
+        ("FloatStorage", ScalarType.Float32), ("DoubleStorage", ScalarType.Float64), ("HalfStorage", ScalarType.Float16),
+        ("BFloat16Storage", ScalarType.BFloat16), ("LongStorage", ScalarType.Int64), ("IntStorage", ScalarType.Int32),
+        ("ShortStorage", ScalarType.Int16), ("CharStorage", ScalarType.Int8), ("ByteStorage", ScalarType.Byte),
+        ("BoolStorage", ScalarType.Bool), ("ComplexFloatStorage", ScalarType.ComplexFloat32),
+        ("ComplexDoubleStorage", ScalarType.ComplexFloat64),
+    ];
+
+    private static readonly Dictionary<string, object> AllowedGlobals = new Dictionary<string, object>
     {
         ["torch._utils._rebuild_tensor"] = Callable.RebuildTensor,
         ["torch._utils._rebuild_tensor_v2"] = Callable.RebuildTensorV2,
@@ -39,19 +49,9 @@ internal sealed class SafeUnpickler(Stream input, Func<object?[], Tensor> persis
         ["builtins.set"] = Callable.Set,
         ["__builtin__.set"] = Callable.Set,
         ["builtins.frozenset"] = Callable.FrozenSet,
-        ["torch.FloatStorage"] = new StorageType(ScalarType.Float32),
-        ["torch.DoubleStorage"] = new StorageType(ScalarType.Float64),
-        ["torch.HalfStorage"] = new StorageType(ScalarType.Float16),
-        ["torch.BFloat16Storage"] = new StorageType(ScalarType.BFloat16),
-        ["torch.LongStorage"] = new StorageType(ScalarType.Int64),
-        ["torch.IntStorage"] = new StorageType(ScalarType.Int32),
-        ["torch.ShortStorage"] = new StorageType(ScalarType.Int16),
-        ["torch.CharStorage"] = new StorageType(ScalarType.Int8),
-        ["torch.ByteStorage"] = new StorageType(ScalarType.Byte),
-        ["torch.BoolStorage"] = new StorageType(ScalarType.Bool),
-        ["torch.ComplexFloatStorage"] = new StorageType(ScalarType.ComplexFloat32),
-        ["torch.ComplexDoubleStorage"] = new StorageType(ScalarType.ComplexFloat64),
-    };
+        ["__builtin__.frozenset"] = Callable.FrozenSet,
+    }.Concat(StorageClasses.Select(s => KeyValuePair.Create("torch." + s.Name, (object)new StorageType(s.DType))))
+     .ToDictionary();
 
     private readonly Dictionary<long, object?> _memo = [];
     private readonly Stack<List<object?>> _marks = new();

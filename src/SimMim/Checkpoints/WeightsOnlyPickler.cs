@@ -189,20 +189,7 @@ internal sealed class WeightsOnlyPickler(Stream output, Func<Tensor, string> sto
         return strides;
     }
 
-    private static string StorageName(ScalarType dtype) => dtype switch
-    {
-        ScalarType.Float32 => "FloatStorage",
-        ScalarType.Float64 => "DoubleStorage",
-        ScalarType.Float16 => "HalfStorage",
-        ScalarType.BFloat16 => "BFloat16Storage",
-        ScalarType.Int64 => "LongStorage",
-        ScalarType.Int32 => "IntStorage",
-        ScalarType.Int16 => "ShortStorage",
-        ScalarType.Int8 => "CharStorage",
-        ScalarType.Byte => "ByteStorage",
-        ScalarType.Bool => "BoolStorage",
-        ScalarType.ComplexFloat32 => "ComplexFloatStorage",
-        ScalarType.ComplexFloat64 => "ComplexDoubleStorage",
-        _ => throw new NotSupportedException($"cannot write a {dtype} tensor into a torch.save file"),
-    };
+    private static string StorageName(ScalarType dtype) =>
+        SafeUnpickler.StorageClasses.FirstOrDefault(c => c.DType == dtype).Name
+        ?? throw new NotSupportedException($"cannot write a {dtype} tensor into a torch.save file");
 }

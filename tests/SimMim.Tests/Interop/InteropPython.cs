@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SimMim.Tests.Parity;
 
 namespace SimMim.Tests.Interop;
@@ -9,9 +8,7 @@ namespace SimMim.Tests.Interop;
 /// </summary>
 internal static class InteropPython
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
-
-    /// <summary>Runs <paramref name="script"/> with <paramref name="args"/> as sys.argv[1:]; returns stdout.</summary>
+    /// <summary>Runs <paramref name="script"/> with <paramref name="args"/> as sys.argv[1:]; returns stdout and stderr.</summary>
     public static string Run(string script, params string[] args)
     {
         string python = ParityFixtures.Python;
@@ -24,25 +21,9 @@ internal static class InteropPython
         File.WriteAllText(file, script);
         try
         {
-            var info = new ProcessStartInfo(python)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            info.ArgumentList.Add(file);
-            foreach (var a in args) info.ArgumentList.Add(a);
-            using var process = Process.Start(info)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(Timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail($"python did not finish within {Timeout.TotalSeconds} s");
-            }
-            process.WaitForExit();
-            Assert.True(process.ExitCode == 0, $"python exited with {process.ExitCode}:\n{stdout.Result}\n{stderr.Result}");
-            return stdout.Result;
+            var (exitCode, output) = ParityFixtures.RunProcess(python, [file, .. args]);
+            Assert.True(exitCode == 0, $"python exited with {exitCode}:\n{output}");
+            return output;
         }
         finally
         {
