@@ -17,7 +17,7 @@ public static class WeightFile
     }
 
     /// <summary>The whole file: for safetensors its tensors as a dict, for torch.save files what <see cref="TorchFile.Load(string)"/> gives.</summary>
-    public static object? Load(string path) => IsSafetensors(path) ? Safetensors.Load(path) : TorchFile.Load(path);
+    public static object? Load(string path) => IsSafetensors(path) ? SafetensorsFile.Load(path) : TorchFile.Load(path);
 
     /// <summary>
     /// Writes a state dict. A torch.save file gets <c>{'model': state}</c> when <paramref name="wrapInModel"/> (what the
@@ -28,7 +28,7 @@ public static class WeightFile
     {
         RequireKnownExtension(path);
         if (IsSafetensors(path))
-            Safetensors.Save(path, state, new Dictionary<string, string> { ["format"] = "pt" });
+            SafetensorsFile.Save(path, state, new Dictionary<string, string> { ["format"] = "pt" });
         else if (wrapInModel)
             TorchFile.Save(path, new Dictionary<string, object?> { ["model"] = state });
         else

@@ -39,7 +39,7 @@ public class ConvertInspectCliTests
         var (code, lines) = Run("convert", ckpt, dir.File("hf.safetensors"), "--to", "hf");
         Assert.True(code == 0, string.Join("\n", lines));
         Assert.Contains("Hugging Face Swin", lines.Last());
-        Assert.Equal(CheckpointLayout.HuggingFaceSwin, CheckpointLayouts.Detect(Safetensors.Load(dir.File("hf.safetensors"))));
+        Assert.Equal(CheckpointLayout.HuggingFaceSwin, CheckpointLayouts.Detect(SafetensorsFile.Load(dir.File("hf.safetensors"))));
 
         (code, lines) = Run("convert", dir.File("hf.safetensors"), dir.File("back.pth"), "--model-config", DemoConfig);
         Assert.True(code == 0, string.Join("\n", lines));
@@ -122,7 +122,7 @@ public class ConvertInspectCliTests
     {
         using var dir = new InteropTempDir();
         using var model = DemoModel(seed: 14);
-        Safetensors.Save(dir.File("hf.safetensors"), HuggingFaceKeys.ToHuggingFace(model.state_dict(), "demo"));
+        SafetensorsFile.Save(dir.File("hf.safetensors"), HuggingFaceKeys.ToHuggingFace(model.state_dict(), "demo"));
         var (code, lines) = Run("convert", dir.File("hf.safetensors"), dir.File("ref.pth"));
         Assert.Equal(2, code);
         Assert.Single(lines);

@@ -12,7 +12,7 @@ namespace SimMim.Checkpoints;
 /// header {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}}, then the raw little-endian
 /// tensor bytes. Nothing in it is executable, which is why Hugging Face prefers it to pickles.
 /// </summary>
-public static class Safetensors
+public static class SafetensorsFile
 {
     private const string MetadataKey = "__metadata__";
     private const long MaxHeaderBytes = 100_000_000;   // the reference implementation's limit

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace SimMim.Tests.Interop;
 
-public class SafetensorsTests
+public class SafetensorsFileTests
 {
     [Fact]
     public void ModelStateDictRoundTripsBitForBit()
@@ -14,9 +14,9 @@ public class SafetensorsTests
         random.manual_seed(2);
         using var model = new SimMimModel(new SimMim.Models.Vit.VisionTransformer(TestModels.Vit, forSimMim: true));
         var state = model.state_dict();
-        Safetensors.Save(dir.File("m.safetensors"), state, new Dictionary<string, string> { ["format"] = "pt" });
+        SafetensorsFile.Save(dir.File("m.safetensors"), state, new Dictionary<string, string> { ["format"] = "pt" });
 
-        var (read, metadata) = Safetensors.LoadWithMetadata(dir.File("m.safetensors"));
+        var (read, metadata) = SafetensorsFile.LoadWithMetadata(dir.File("m.safetensors"));
         Assert.Equal("pt", metadata["format"]);
         Assert.Equal(state.Keys, read.Keys);
         foreach (var (key, tensor) in state)
@@ -31,7 +31,7 @@ public class SafetensorsTests
     public void PyTorchReadsWhatWeWriteAndWeReadWhatItWrites()
     {
         using var dir = new InteropTempDir();
-        Safetensors.Save(dir.File("ours.safetensors"), new Dictionary<string, Tensor>
+        SafetensorsFile.Save(dir.File("ours.safetensors"), new Dictionary<string, Tensor>
         {
             ["f32"] = arange(6, dtype: ScalarType.Float32).view(2, 3).t(),
             ["f16"] = tensor(new float[] { 1.5f, -2 }).to(ScalarType.Float16),
@@ -64,7 +64,7 @@ public class SafetensorsTests
             open(sys.argv[2], 'wb').write(struct.pack('<Q', len(h)) + h + b''.join(blobs))
             """, dir.File("ours.safetensors"), dir.File("theirs.safetensors"));
 
-        var theirs = Safetensors.Load(dir.File("theirs.safetensors"));
+        var theirs = SafetensorsFile.Load(dir.File("theirs.safetensors"));
         Assert.Equal(new[] { "a.index", "b.weight", "c.half" }, theirs.Keys);
         Assert.Equal(new long[] { 7, -1 }, TestModels.Longs(theirs["a.index"]));
         Assert.Equal(new float[] { 0, 1, 2, 3 }, TestModels.Values(theirs["b.weight"]));
@@ -77,9 +77,9 @@ public class SafetensorsTests
         using var dir = new InteropTempDir();
         string path = dir.File("bad.safetensors");
         File.WriteAllBytes(path, [.. BitConverter.GetBytes(20L), .. "{\"x\": {\"dtype\": \"F3"u8.ToArray()]);
-        var e = Assert.Throws<CheckpointException>(() => Safetensors.Load(path));
+        var e = Assert.Throws<CheckpointException>(() => SafetensorsFile.Load(path));
         Assert.StartsWith(path + ": not a readable safetensors file", e.Message);
         File.WriteAllBytes(path, [.. BitConverter.GetBytes(1L << 40)]);
-        Assert.Throws<CheckpointException>(() => Safetensors.Load(path));
+        Assert.Throws<CheckpointException>(() => SafetensorsFile.Load(path));
     }
 }
