@@ -21,7 +21,7 @@ namespace SimMim.Checkpoints;
 /// </remarks>
 internal sealed class SafeUnpickler(Stream input, Func<object?[], Tensor> persistentLoad)
 {
-    private enum Callable { RebuildTensor, RebuildTensorV2, RebuildParameter, RebuildParameterWithState, OrderedDict, Size, Set, FrozenSet }
+    private enum Callable { RebuildFromType, RebuildTensor, RebuildTensorV2, RebuildParameter, RebuildParameterWithState, OrderedDict, Size, Set, FrozenSet }
 
     private sealed class StorageType(ScalarType dtype)
     {
@@ -40,6 +40,7 @@ internal sealed class SafeUnpickler(Stream input, Func<object?[], Tensor> persis
 
     private static readonly Dictionary<string, object> AllowedGlobals = new Dictionary<string, object>
     {
+        ["torch._tensor._rebuild_from_type_v2"] = Callable.RebuildFromType,
         ["torch._utils._rebuild_tensor"] = Callable.RebuildTensor,
         ["torch._utils._rebuild_tensor_v2"] = Callable.RebuildTensorV2,
         ["torch._utils._rebuild_parameter"] = Callable.RebuildParameter,
@@ -144,6 +145,10 @@ internal sealed class SafeUnpickler(Stream input, Func<object?[], Tensor> persis
     private static object? Call(object? callable, object?[] args) => callable switch
     {
         Callable.RebuildTensorV2 or Callable.RebuildTensor => RebuildTensor(args),
+        // Tensor subclasses: (rebuild function, subclass, its arguments, state). The subclass stays unbuilt; the
+        // tensor comes from the allow-listed rebuild function, anything else is stubbed as usual.
+        Callable.RebuildFromType => args.Length >= 3 && args[2] is object?[] inner ? Call(args[0], inner)
+            : throw new InvalidDataException("_rebuild_from_type_v2 with unexpected arguments"),
         Callable.RebuildParameter or Callable.RebuildParameterWithState =>
             args.Length > 0 && args[0] is Tensor data ? data : throw new InvalidDataException("_rebuild_parameter without a tensor"),
         Callable.OrderedDict => args.Length == 0 ? new PickleDict { IsOrderedDict = true }

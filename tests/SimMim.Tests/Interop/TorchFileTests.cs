@@ -189,6 +189,21 @@ public class TorchFileTests
     }
 
     [Fact]
+    public void ATensorSubclassComesBackAsAPlainTensor()
+    {
+        using var dir = new InteropTempDir();
+        InteropPython.Run("""
+            import sys, torch
+            class Tagged(torch.Tensor):
+                pass
+            torch.save({'model': {'w': torch.arange(3.).as_subclass(Tagged)}}, sys.argv[1])
+            """, dir.File("sub.pth"));
+        var loaded = TorchFile.Load(dir.File("sub.pth"));
+        Assert.Equal(new float[] { 0, 1, 2 }, TestModels.Values(TorchFile.StateDict(loaded, "sub.pth")["w"]));
+        TorchFile.DisposeTensors(loaded);
+    }
+
+    [Fact]
     public void ReadsTheLegacyNonZipFormat()
     {
         using var dir = new InteropTempDir();
