@@ -28,6 +28,15 @@ namespace SimMim.Cli
                 config.AddCommand<ReconstructCommand>("reconstruct")
                     .WithDescription("Write a PNG grid: original | masked input | reconstruction | reconstruction pasted into the visible pixels.")
                     .WithExample("reconstruct", "--cfg", "configs/demo.yaml", "--checkpoint", "output/simmim_demo/default/ckpt_epoch_4.pth", "--output", "grid.png", "a.jpg", "b.png");
+
+                // Checkpoint interoperability (PyTorch, Hugging Face).
+                config.AddCommand<ConvertCommand>("convert")
+                    .WithDescription("Convert weights between the reference's and Hugging Face's key layouts, and between .pth and .safetensors.")
+                    .WithExample("convert", "simmim_pretrain__swin_base__img192_window6__100ep.pth", "swin.safetensors", "--to", "hf")
+                    .WithExample("convert", "model.safetensors", "ckpt.pth", "--to", "reference", "--model-config", "configs/fashion_mnist_swin_tiny.yaml");
+                config.AddCommand<InspectCommand>("inspect")
+                    .WithDescription("List a checkpoint's keys, shapes and dtypes, its layout and parameter count (no code in it is run).")
+                    .WithExample("inspect", "output/simmim_demo/default/ckpt_epoch_4.pth");
             });
             try
             {

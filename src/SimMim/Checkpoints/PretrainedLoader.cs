@@ -34,14 +34,14 @@ public static partial class PretrainedLoader
     /// <exception cref="CheckpointException">Unreadable file, or a tensor whose shape does not fit (the key is named).</exception>
     public static LoadResult LoadPretrained(string path, MaskedImageEncoder encoder)
     {
-        var checkpoint = TrainingCheckpoint.Read(path);
+        object? checkpoint = TorchFile.Load(path);
         try
         {
-            return LoadPretrained(TrainingCheckpoint.ModelState(checkpoint, path), encoder, path);
+            return LoadPretrained(TorchFile.StateDict(checkpoint, path), encoder, path);
         }
         finally
         {
-            TrainingCheckpoint.DisposeTensors(checkpoint);
+            TorchFile.DisposeTensors(checkpoint);
         }
     }
 

@@ -16,7 +16,9 @@ public sealed record TrainingState(int Epoch, long GlobalStep, long LastSchedule
 /// <summary>
 /// Reads and writes training checkpoints as PyTorch zip files (torch.load opens them) with the reference's layout:
 /// a dict with 'model', 'optimizer', 'lr_scheduler', 'max_accuracy', 'epoch' and 'config' (a YAML string instead of
-/// a pickled yacs object), plus 'rng_state' for the torch generator. Writes are atomic (see <see cref="AtomicFile"/>).
+/// a pickled yacs object), plus 'rng_state' for the torch generator. Files are written with <see cref="TorchFile"/>, so
+/// PyTorch loads them with weights_only=True (floats such as 'max_accuracy' and the optimizer's lr are 0-d float64
+/// tensors there), and read with its safe reader. Writes are atomic (see <see cref="AtomicFile"/>).
 /// </summary>
 public static class TrainingCheckpoint
 {
@@ -42,21 +44,21 @@ public static class TrainingCheckpoint
             ["config"] = state.ConfigYaml,
             ["rng_state"] = random.get_rng_state(),
         };
-        AtomicFile.Write(path, stream => PyTorchPickler.PickleStateDict(stream, checkpoint, leaveOpen: true));
+        TorchFile.Save(path, checkpoint);
     }
 
     /// <summary>Loads model weights (strictly) and, when given, optimizer state; returns the run position.</summary>
     public static TrainingState Load(string path, nn.Module model, OptimizerHelper? optimizer)
     {
-        Hashtable checkpoint = Read(path);
+        IDictionary checkpoint = Read(path);
         try
         {
-            StateDicts.LoadStrict(model, ModelState(checkpoint, path), path);
+            StateDicts.LoadStrict(model, TorchFile.StateDict(checkpoint, path), path);
             // No dispose scope here: the optimizer keeps the tensors load_py makes as its new state.
             if (optimizer is not null && checkpoint["optimizer"] is IDictionary optimizerState)
             {
                 using var buffer = new MemoryStream();
-                PyTorchPickler.PickleStateDict(buffer, optimizerState, leaveOpen: true);
+                PyTorchPickler.PickleStateDict(buffer, FloatsFromTensors(optimizerState), leaveOpen: true);
                 buffer.Position = 0;
                 optimizer.load_py(buffer);
             }
@@ -72,21 +74,21 @@ public static class TrainingCheckpoint
         }
         finally
         {
-            DisposeTensors(checkpoint);
+            TorchFile.DisposeTensors(checkpoint);
         }
     }
 
     /// <summary>Loads only the weights: from a training checkpoint ('model' entry) or a plain state dict.</summary>
     public static void LoadWeights(string path, nn.Module model)
     {
-        Hashtable checkpoint = Read(path);
+        object? checkpoint = TorchFile.Load(path);
         try
         {
-            StateDicts.LoadStrict(model, ModelState(checkpoint, path), path);
+            StateDicts.LoadStrict(model, TorchFile.StateDict(checkpoint, path), path);
         }
         finally
         {
-            DisposeTensors(checkpoint);
+            TorchFile.DisposeTensors(checkpoint);
         }
     }
 
@@ -102,49 +104,31 @@ public static class TrainingCheckpoint
             .FirstOrDefault();
     }
 
-    internal static Hashtable Read(string path)
-    {
-        if (!File.Exists(path))
-            throw new CheckpointException($"{path}: checkpoint not found");
-        try
-        {
-            return PyTorchUnpickler.UnpickleStateDict(path);
-        }
-        // The unpickler is third-party code parsing untrusted bytes: whatever it throws means "not a checkpoint".
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new CheckpointException($"{path}: not a readable PyTorch checkpoint ({e.Message})", e);
-        }
-    }
+    private static IDictionary Read(string path) =>
+        TorchFile.Load(path) as IDictionary ?? throw new CheckpointException($"{path}: not a training checkpoint (no dict at the top)");
 
-    /// <summary>Frees the native memory of every tensor in an unpickled checkpoint once it has been copied out.</summary>
-    internal static void DisposeTensors(object? value)
+    /// <summary>
+    /// Param-group hyper-parameters (lr, betas, eps, weight_decay) come back as 0-d float64 tensors (see
+    /// <see cref="TorchFile"/>); PyBridge's optimizer loader wants doubles.
+    /// </summary>
+    private static IDictionary FloatsFromTensors(IDictionary optimizerState)
     {
-        switch (value)
+        if (optimizerState["param_groups"] is IList groups)
         {
-            case Tensor tensor:
-                tensor.Dispose();
-                break;
-            case IDictionary dictionary:
-                foreach (DictionaryEntry entry in dictionary) DisposeTensors(entry.Value);
-                break;
-            case IList list:
-                foreach (object? item in list) DisposeTensors(item);
-                break;
+            foreach (IDictionary group in groups.OfType<IDictionary>())
+            {
+                foreach (object key in group.Keys.Cast<object>().ToList())
+                    group[key] = ToDouble(group[key]);
+            }
         }
-    }
+        return optimizerState;
 
-    /// <summary>The 'model' entry of a training checkpoint, or the whole file when it is a plain state dict.</summary>
-    internal static Dictionary<string, Tensor> ModelState(Hashtable checkpoint, string path)
-    {
-        IDictionary source = checkpoint["model"] as IDictionary ?? checkpoint;
-        var state = new Dictionary<string, Tensor>();
-        foreach (DictionaryEntry entry in source)
-            if (entry.Key is string key && entry.Value is Tensor tensor)
-                state[key] = tensor;
-        if (state.Count == 0)
-            throw new CheckpointException($"{path}: holds no model weights");
-        return state;
+        static object? ToDouble(object? value) => value switch
+        {
+            Tensor { dtype: ScalarType.Float64, Dimensions: 0 } t => t.item<double>(),
+            object?[] tuple => tuple.Select(ToDouble).ToArray(),
+            _ => value,
+        };
     }
 
     // PyBridge writes an optimizer's state in PyTorch's layout to a stream; reading that back gives the nested

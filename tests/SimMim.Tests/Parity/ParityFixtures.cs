@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -97,5 +98,32 @@ internal static class ParityFixtures
             }
         }
         throw new InvalidOperationException($"no SimMim.slnx above {AppContext.BaseDirectory}");
+    }
+
+    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>Runs a process (python3) with a timeout; returns its exit code and stdout + stderr.</summary>
+    public static (int ExitCode, string Output) RunProcess(string fileName, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(ProcessTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{fileName} {string.Join(' ', args)} did not finish within {ProcessTimeout.TotalSeconds} s");
+        }
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr.Result);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SimMim.Checkpoints;
 using TorchSharp;
 using TorchSharp.PyBridge;
@@ -13,8 +12,6 @@ namespace SimMim.Tests.Parity;
 /// </summary>
 public class PythonLoadTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan PythonTimeout = TimeSpan.FromSeconds(120);
-
     [Fact]
     public void TheReferenceLoadsOurWeightsStrictlyAndReproducesOurLoss()
     {
@@ -34,7 +31,7 @@ public class PythonLoadTests(ITestOutputHelper output)
                 // Alternate the two ways we write weights: a plain state dict and a training checkpoint's 'model'.
                 args.AddRange([name, .. SaveOurs(name, seed: 100 + i, asTrainingCheckpoint: i % 2 == 1, dir)]);
             }
-            var (exitCode, stdout) = Run(python, args);
+            var (exitCode, stdout) = ParityFixtures.RunProcess(python, args);
             output.WriteLine(stdout);
             Assert.True(exitCode == 0, $"check_load.py exited with {exitCode}:\n{stdout}");
         }
@@ -89,29 +86,5 @@ public class PythonLoadTests(ITestOutputHelper output)
             PyTorchPickler.PickleStateDict(stream, ours);
         }
         return [weightsPath, ioPath];
-    }
-
-    private static (int ExitCode, string Output) Run(string fileName, IEnumerable<string> args)
-    {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(PythonTimeout))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{fileName} {string.Join(' ', args)} did not finish within {PythonTimeout.TotalSeconds} s");
-        }
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
     }
 }

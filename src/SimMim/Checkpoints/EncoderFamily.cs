@@ -1,0 +1,9 @@
+namespace SimMim.Checkpoints;
+
+/// <summary>The encoder a state dict belongs to.</summary>
+public enum EncoderFamily
+{
+    Unknown,
+    Vit,
+    Swin,
+}
