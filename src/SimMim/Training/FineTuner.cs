@@ -79,7 +79,15 @@ public sealed class FineTuner
             throw new ConfigException($"AUG.MIXUP_MODE '{aug.MixupMode}': only 'batch' is implemented");
     }
 
+    /// <summary>Fine-tunes on DATA.DATA_PATH's training split, validating on its validation split.</summary>
     public FinetuneResult Run(CancellationToken cancellation = default)
+    {
+        var (trainSet, valSet) = DatasetFactory.OpenSplits(_config.Data.DataPath);
+        return Run(trainSet, valSet, cancellation);
+    }
+
+    /// <summary>Fine-tunes on the given sets (DATA.DATA_PATH is not read); the label fraction applies to <paramref name="trainSet"/>.</summary>
+    public FinetuneResult Run(IImageDataset trainSet, IImageDataset valSet, CancellationToken cancellation = default)
     {
         var data = _config.Data;
         var train = _config.Train;
@@ -90,7 +98,6 @@ public sealed class FineTuner
         using var metrics = new MetricsFile(Path.Combine(outputDir, "metrics.csv"));
 
         random.manual_seed(_config.Seed);
-        var (trainSet, valSet) = DatasetFactory.OpenSplits(data.DataPath);
         Evaluator.CheckClasses(trainSet, numClasses);
         if (_options.LabelFraction < 1)
             trainSet = SubsetDataset.Stratified(trainSet, _options.LabelFraction, _config.Seed);
