@@ -17,7 +17,10 @@ internal static class TrainingSetup
             return torch.optim.SGD(
                 groups.Select(g => new SGD.ParamGroup(g.Parameters, new SGD.Options
                 {
-                    LearningRate = g.BaseLr, weight_decay = g.WeightDecay, momentum = o.Momentum, nesterov = true,
+                    LearningRate = g.BaseLr,
+                    weight_decay = g.WeightDecay,
+                    momentum = o.Momentum,
+                    nesterov = true,
                 })),
                 baseLr, o.Momentum, 0, train.WeightDecay, nesterov: true);
         }

@@ -20,12 +20,24 @@ internal static class FinetuneTestConfigs
             LabelSmoothing = 0.1,
             Vit = new VitModelConfig
             {
-                PatchSize = 8, EmbedDim = 32, Depth = 2, NumHeads = 2, UseRpb = true, UseSharedRpb = false, UseMeanPooling = true,
+                PatchSize = 8,
+                EmbedDim = 32,
+                Depth = 2,
+                NumHeads = 2,
+                UseRpb = true,
+                UseSharedRpb = false,
+                UseMeanPooling = true,
             },
         },
         Train = new TrainConfig
         {
-            Epochs = epochs, WarmupEpochs = 0, BaseLr = 2e-2, WarmupLr = 1e-6, MinLr = 1e-5, LayerDecay = 0.75, AutoResume = true,
+            Epochs = epochs,
+            WarmupEpochs = 0,
+            BaseLr = 2e-2,
+            WarmupLr = 1e-6,
+            MinLr = 1e-5,
+            LayerDecay = 0.75,
+            AutoResume = true,
         },
         Aug = new AugConfig { AutoAugment = "none", ColorJitter = 0, Reprob = 0, Mixup = 0, Cutmix = 0 },
         Output = output,
