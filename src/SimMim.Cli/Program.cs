@@ -25,6 +25,15 @@ namespace SimMim.Cli
                     .WithExample("pretrain")
                     .WithExample("pretrain", "--cfg", "configs/fashion_mnist_vit_tiny.yaml", "--data-path", "/usr/share/datasets/fashion-mnist")
                     .WithExample("pretrain", "--cfg", "configs/demo.yaml", "--opts", "TRAIN.EPOCHS", "2", "DATA.BATCH_SIZE", "32");
+                config.AddCommand<FinetuneCommand>("finetune")
+                    .WithDescription("Fine-tune a classifier, from a SimMIM checkpoint (--pretrained) or from scratch.")
+                    .WithExample("finetune", "--cfg", "configs/fashion_mnist_finetune_vit_tiny.yaml", "--pretrained", "output/simmim_pretrain/fashion_mnist_vit_tiny/ckpt_epoch_9.pth");
+                config.AddCommand<LinprobeCommand>("linprobe")
+                    .WithDescription("Linear probe: a linear classifier on frozen encoder features.")
+                    .WithExample("linprobe", "--cfg", "configs/fashion_mnist_finetune_vit_tiny.yaml", "--pretrained", "ckpt.pth", "--block", "4");
+                config.AddCommand<EvalCommand>("eval")
+                    .WithDescription("Evaluate a fine-tuned checkpoint: top-1/top-5, per-class accuracy, confusion matrix, eval.json.")
+                    .WithExample("eval", "--cfg", "configs/fashion_mnist_finetune_vit_tiny.yaml", "--resume", "output/simmim_finetune/fashion_mnist_vit_tiny/ckpt_epoch_9.pth");
                 config.AddCommand<ReconstructCommand>("reconstruct")
                     .WithDescription("Write a PNG grid: original | masked input | reconstruction | reconstruction pasted into the visible pixels.")
                     .WithExample("reconstruct", "--cfg", "configs/demo.yaml", "--checkpoint", "output/simmim_demo/default/ckpt_epoch_4.pth", "--output", "grid.png", "a.jpg", "b.png");

@@ -67,6 +67,8 @@ public sealed class ConsoleTrainingObserver(IAnsiConsole console) : ITrainingObs
         }
         console.MarkupLineInterpolated(
             $"epoch {r.Epoch + 1}: mean loss [bold]{r.MeanLoss:F4}[/], {r.Duration.TotalSeconds:F1} s, {r.ImagesPerSecond:F0} img/s, RSS {r.RssBytes / 1048576} MiB");
+        if (r.Top1 is double top1)
+            console.MarkupLineInterpolated($"  val top-1 [bold green]{top1:F2} %[/], top-5 {r.Top5:F2} %, max top-1 {r.MaxAccuracy:F2} %");
     }
 
     public void Message(string line) => console.WriteLine(line);

@@ -11,7 +11,8 @@ namespace SimMim.Checkpoints;
 /// <param name="GlobalStep">Loader iterations done so far over the whole run.</param>
 /// <param name="LastScheduleUpdate">The iteration at which the lr schedule was last updated (-1 before any).</param>
 /// <param name="ConfigYaml">The resolved run config, so a checkpoint says how it was made.</param>
-public sealed record TrainingState(int Epoch, long GlobalStep, long LastScheduleUpdate, string ConfigYaml);
+/// <param name="MaxAccuracy">Best top-1 (percent) seen so far by a fine-tuning run; 0 for pretraining.</param>
+public sealed record TrainingState(int Epoch, long GlobalStep, long LastScheduleUpdate, string ConfigYaml, double MaxAccuracy = 0);
 
 /// <summary>
 /// Reads and writes training checkpoints as PyTorch zip files (torch.load opens them) with the reference's layout:
@@ -38,7 +39,7 @@ public static class TrainingCheckpoint
             ["model"] = modelState,
             ["optimizer"] = OptimizerToDictionary(optimizer),
             ["lr_scheduler"] = new Dictionary<string, object> { ["last_step"] = state.LastScheduleUpdate },
-            ["max_accuracy"] = 0.0,
+            ["max_accuracy"] = state.MaxAccuracy,
             ["epoch"] = state.Epoch,
             ["global_step"] = state.GlobalStep,
             ["config"] = state.ConfigYaml,
@@ -70,7 +71,8 @@ public static class TrainingCheckpoint
                 Convert.ToInt32(checkpoint["epoch"] ?? -1),
                 Convert.ToInt64(checkpoint["global_step"] ?? 0L),
                 lastUpdate,
-                checkpoint["config"] as string ?? "");
+                checkpoint["config"] as string ?? "",
+                checkpoint["max_accuracy"] is { } best ? Convert.ToDouble(best) : 0);
         }
         finally
         {

@@ -34,4 +34,25 @@ public static class DatasetFactory
         }
         return new ImageFolderDataset(path);
     }
+
+    /// <summary>
+    /// The training and validation sets of a labelled data set: IDX → train and t10k files; a folder with
+    /// <c>train</c> and <c>val</c> sub-folders → both as image folders (the reference's layout); "" or "builtin" →
+    /// two disjoint procedural sets (different seeds).
+    /// </summary>
+    /// <exception cref="DataException">The path does not exist or lacks one of the splits.</exception>
+    public static (IImageDataset Train, IImageDataset Val) OpenSplits(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Length == 0 || path == "builtin")
+            return (new ProceduralDataset(BuiltinCount, BuiltinSize), new ProceduralDataset(BuiltinCount / 4, BuiltinSize, seed: 1));
+        if (!File.Exists(path) && !Directory.Exists(path))
+            throw new DataException($"data path not found: {path}");
+        if (IdxDataset.IsIdxPath(path))
+            return (IdxDataset.Open(path, "train"), IdxDataset.Open(path, "test"));
+        string train = Path.Combine(path, "train"), val = Path.Combine(path, "val");
+        if (!Directory.Exists(train) || !Directory.Exists(val))
+            throw new DataException($"{path}: expected IDX files or the sub-folders train/ and val/ (one folder per class in each)");
+        return (new ImageFolderDataset(train), new ImageFolderDataset(val));
+    }
 }

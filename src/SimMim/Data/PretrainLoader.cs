@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using SimMim.Masking;
 using TorchSharp;
@@ -21,7 +20,7 @@ public sealed class PretrainLoader : IDisposable
     private readonly int _workers;
     private readonly int _prefetch;
     private readonly bool _dropLast;
-    private readonly ConcurrentDictionary<EpochRun, byte> _active = new();
+    private readonly ConcurrentDictionary<IDisposable, byte> _active = new();
     private bool _disposed;
 
     /// <param name="dataset">Images to read; labels are ignored, as in the reference's pretraining.</param>
@@ -116,7 +115,10 @@ public sealed class PretrainLoader : IDisposable
 
     private IEnumerable<PretrainBatch> Iterate(int epoch, int firstBatch)
     {
-        var run = new EpochRun(this, epoch, firstBatch);
+        int[] order = EpochOrder(epoch);
+        var run = new BatchPipeline<BatchBuffer>(firstBatch, BatchesPerEpoch, _workers, _prefetch,
+            () => new BatchBuffer(BatchSize * _transform.OutputLength, BatchSize * _masks.TokenCount),
+            (k, buffer, cancellation) => Fill(epoch, order, k, buffer, cancellation));
         _active[run] = 0;
         try
         {
@@ -181,149 +183,5 @@ public sealed class PretrainLoader : IDisposable
         public long[] Masks { get; } = new long[masks];
 
         public int Count { get; set; }
-    }
-
-    /// <summary>
-    /// One pass over an epoch. Workers claim batch indices in increasing order, each only after taking one of
-    /// <c>prefetch</c> buffers, so the batch the consumer waits for is always claimed before any later one and
-    /// the pipeline cannot deadlock.
-    /// </summary>
-    private sealed class EpochRun : IDisposable
-    {
-        private readonly PretrainLoader _loader;
-        private readonly int _epoch;
-        private readonly int[] _order;
-        private readonly TaskCompletionSource<BatchBuffer>[] _results;
-        private readonly ConcurrentBag<BatchBuffer> _pool = [];
-        private readonly SemaphoreSlim _free;
-        private readonly CancellationTokenSource _cancel = new();
-        private readonly Thread[] _threads;
-        private int _nextBatch;
-        private ExceptionDispatchInfo? _failure;
-        private int _disposed;
-
-        public EpochRun(PretrainLoader loader, int epoch, int firstBatch)
-        {
-            _loader = loader;
-            _epoch = epoch;
-            _order = loader.EpochOrder(epoch);
-            _nextBatch = firstBatch - 1;
-            _results = new TaskCompletionSource<BatchBuffer>[loader.BatchesPerEpoch];
-            for (int k = firstBatch; k < _results.Length; k++)
-            {
-                _results[k] = new TaskCompletionSource<BatchBuffer>(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-            int buffers = loader._workers == 0 ? 1 : loader._prefetch;
-            for (int i = 0; i < buffers; i++)
-            {
-                _pool.Add(new BatchBuffer(loader.BatchSize * loader._transform.OutputLength, loader.BatchSize * loader._masks.TokenCount));
-            }
-            _free = new SemaphoreSlim(buffers);
-            _threads = new Thread[loader._workers];
-            for (int w = 0; w < _threads.Length; w++)
-            {
-                _threads[w] = new Thread(Work) { IsBackground = true, Name = $"SimMim data worker {w}" };
-                _threads[w].Start();
-            }
-        }
-
-        /// <summary>Blocks until batch <paramref name="k"/> is ready; rethrows a worker's exception.</summary>
-        public BatchBuffer Take(int k)
-        {
-            if (_threads.Length == 0)
-            {
-                var buffer = Rent();
-                _loader.Fill(_epoch, _order, k, buffer, CancellationToken.None);
-                return buffer;
-            }
-            try
-            {
-                _results[k].Task.Wait(_cancel.Token);
-            }
-            catch (OperationCanceledException) when (_failure is not null)
-            {
-                _failure.Throw();
-            }
-            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
-            {
-                ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-            }
-            return _results[k].Task.Result;
-        }
-
-        public void Return(BatchBuffer buffer)
-        {
-            _pool.Add(buffer);
-            _free.Release();
-        }
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            {
-                return;
-            }
-            _cancel.Cancel();
-            foreach (var thread in _threads)
-            {
-                // A worker finishes at most the sample it is decoding: Fill checks the token between samples.
-                thread.Join();
-            }
-            _cancel.Dispose();
-            _free.Dispose();
-        }
-
-        private BatchBuffer Rent()
-        {
-            _free.Wait();
-            return _pool.TryTake(out var buffer) ? buffer : throw new InvalidOperationException("buffer pool out of sync with its semaphore");
-        }
-
-        private void Work()
-        {
-            var token = _cancel.Token;
-            int k = -1;
-            try
-            {
-                while (true)
-                {
-                    _free.Wait(token);
-                    k = Interlocked.Increment(ref _nextBatch);
-                    if (k >= _results.Length)
-                    {
-                        _free.Release();
-                        return;
-                    }
-                    if (!_pool.TryTake(out var buffer))
-                    {
-                        throw new InvalidOperationException("buffer pool out of sync with its semaphore");
-                    }
-                    try
-                    {
-                        _loader.Fill(_epoch, _order, k, buffer, token);
-                    }
-                    catch
-                    {
-                        _pool.Add(buffer);
-                        throw;
-                    }
-                    _results[k].SetResult(buffer);
-                }
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                // The consumer stopped early or the loader was disposed.
-            }
-            catch (Exception e)
-            {
-                // Record first, then cancel: a consumer woken by the cancellation must find the failure.
-                Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(e), null);
-                if (k >= 0 && k < _results.Length)
-                {
-                    _results[k].TrySetException(e);
-                }
-                _cancel.Cancel();
-            }
-        }
     }
 }

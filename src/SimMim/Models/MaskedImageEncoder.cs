@@ -31,6 +31,15 @@ public abstract class MaskedImageEncoder : nn.Module<Tensor, Tensor?, Tensor>
     /// <summary>True when the encoder owns a mask token (built for pretraining).</summary>
     public abstract bool HasMaskToken { get; }
 
+    /// <summary>Image-level feature of the fine-tune model: (B, C_in, H, W) → (B, NumFeatures).</summary>
+    public abstract Tensor ForwardFeatures(Tensor image);
+
+    /// <summary>Classification head (identity without classes): (B, NumFeatures) → (B, classes).</summary>
+    public abstract Tensor ForwardHead(Tensor features);
+
+    /// <summary>Logits of the fine-tune model: ForwardHead(ForwardFeatures(image)).</summary>
+    public Tensor Classify(Tensor image) => ForwardHead(ForwardFeatures(image));
+
     /// <summary>State dict in PyTorch's order (see <see cref="PyTorchStateDict"/>).</summary>
     public override Dictionary<string, Tensor> state_dict(Dictionary<string, Tensor>? destination = null, string? prefix = null)
         => PyTorchStateDict.Collect(this, destination, prefix);

@@ -6,7 +6,6 @@ using SimMim.Masking;
 using SimMim.Models;
 using SimMim.Visualization;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SimMim.Training;
@@ -63,20 +62,15 @@ public sealed class Pretrainer
         int stepsPerEpoch = _options.MaxStepsPerEpoch is int cap ? Math.Min(cap, loader.BatchesPerEpoch) : loader.BatchesPerEpoch;
         var groups = ParamGroups.ForPretraining(model.named_parameters(), model.NoWeightDecay, model.NoWeightDecayKeywords,
             _run.BaseLr, train.WeightDecay);
-        var betas = train.Optimizer.Betas;
-        using var optimizer = optim.AdamW(
-            groups.Select(g => new AdamW.ParamGroup(g.Parameters, new AdamW.Options { LearningRate = g.BaseLr, weight_decay = g.WeightDecay })),
-            lr: _run.BaseLr, beta1: betas[0], beta2: betas[1], eps: train.Optimizer.Eps, weight_decay: train.WeightDecay);
-        var schedule = new LrSchedule(train.LrScheduler.Name, train.Epochs, train.WarmupEpochs, stepsPerEpoch,
-            _run.WarmupLr, _run.MinLr, train.LrScheduler.Multisteps, train.LrScheduler.Gamma,
-            train.LrScheduler.DecayEpochs, train.LrScheduler.DecayRate);
+        using var optimizer = TrainingSetup.CreateOptimizer(groups, train, _run.BaseLr);
+        var schedule = TrainingSetup.CreateSchedule(train, _run, stepsPerEpoch);
         var trainStep = new TrainStep(optimizer, groups, schedule, accumulation, train.ClipGrad);
         string configYaml = ConfigWriter.ToYaml(_config);
         File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
         int startEpoch = train.StartEpoch;
         long globalStep = 0;
-        string? resumeFrom = ResolveResumePath(outputDir);
+        string? resumeFrom = TrainingSetup.ResolveResumePath(_options.ResumePath, _config, outputDir);
         if (resumeFrom is not null)
         {
             var state = TrainingCheckpoint.Load(resumeFrom, model, optimizer);
@@ -94,6 +88,7 @@ public sealed class Pretrainer
                   $"(warmup {_run.WarmupLr:G4}, min {_run.MinLr:G4}); epochs {startEpoch}..{train.Epochs - 1}");
 
         var gridSamples = ReconstructionSamples.Take(dataset, data.ImgSize, masks, _options.GridImages, _config.Seed);
+        var meter = new StepMeter(_observer, metrics, log, data.BatchSize, stepsPerEpoch, _config.PrintFreq);
         var epochLosses = new List<double>();
         string? lastCheckpoint = resumeFrom, lastGrid = null;
 
@@ -103,8 +98,7 @@ public sealed class Pretrainer
             var epochClock = Stopwatch.StartNew();
             double lossSum = 0;
             int step = 0;
-            var stepClock = Stopwatch.StartNew();
-            double imagesPerSecond = 0;
+            meter.StartEpoch();
             foreach (PretrainBatch batch in loader.Epoch(epoch))
             {
                 if (step >= stepsPerEpoch || cancellation.IsCancellationRequested)
@@ -127,17 +121,7 @@ public sealed class Pretrainer
                 lossSum += loss;
                 step++;
                 globalStep++;
-                double seconds = stepClock.Elapsed.TotalSeconds;
-                stepClock.Restart();
-                double instant = data.BatchSize / Math.Max(seconds, 1e-9);
-                imagesPerSecond = imagesPerSecond == 0 ? instant : 0.9 * imagesPerSecond + 0.1 * instant;
-                double lr = trainStep.LastLr;
-                var eta = TimeSpan.FromSeconds((stepsPerEpoch - step) * data.BatchSize / Math.Max(imagesPerSecond, 1e-9));
-                _observer.StepFinished(new StepReport(epoch, step, stepsPerEpoch, globalStep, loss, lr, trainStep.LastGradNorm, imagesPerSecond, eta));
-                metrics.Step(epoch, step, globalStep, loss, lr, trainStep.LastGradNorm, imagesPerSecond, ProcessMemory.ResidentBytes());
-                if (step % Math.Max(1, _config.PrintFreq) == 0 || step == stepsPerEpoch)
-                    log.Write($"epoch {epoch} [{step}/{stepsPerEpoch}] loss {loss:F4} lr {lr:G4} grad_norm {trainStep.LastGradNorm:F4} " +
-                              $"{imagesPerSecond:F1} img/s rss {ProcessMemory.ResidentBytes() / 1048576} MiB");
+                meter.Step(epoch, step, globalStep, loss, trainStep.LastLr, trainStep.LastGradNorm);
             }
             if (step == 0) break;
 
@@ -164,18 +148,5 @@ public sealed class Pretrainer
         }
         gridSamples.Dispose();
         return new PretrainResult(outputDir, lastCheckpoint, lastGrid, epochLosses, ProcessMemory.PeakResidentBytes());
-    }
-
-    private string? ResolveResumePath(string outputDir)
-    {
-        string? explicitPath = _options.ResumePath is { Length: > 0 } p ? p
-            : _config.Model.Resume is { Length: > 0 } r ? r : null;
-        if (explicitPath is not null)
-        {
-            if (!File.Exists(explicitPath))
-                throw new CheckpointException($"{explicitPath}: checkpoint to resume from not found");
-            return explicitPath;
-        }
-        return _config.Train.AutoResume ? TrainingCheckpoint.FindLatest(outputDir) : null;
     }
 }

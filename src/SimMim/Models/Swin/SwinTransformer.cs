@@ -109,8 +109,8 @@ public sealed class SwinTransformer : MaskedImageEncoder
     }
 
     /// <summary>Average of the final tokens: (B, NumFeatures).</summary>
-    public Tensor ForwardFeatures(Tensor image) => ForwardTokens(image, null).mean([1]);
+    public override Tensor ForwardFeatures(Tensor image) => ForwardTokens(image, null).mean([1]);
 
     /// <summary>Classification head (identity when NumClasses = 0).</summary>
-    public Tensor ForwardHead(Tensor features) => head is null ? features : head.call(features);
+    public override Tensor ForwardHead(Tensor features) => head is null ? features : head.call(features);
 }

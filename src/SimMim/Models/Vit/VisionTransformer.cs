@@ -152,7 +152,7 @@ public sealed class VisionTransformer : MaskedImageEncoder
     }
 
     /// <summary>Image-level feature (B, C): mean of patch tokens + fc_norm, or the cls token after norm.</summary>
-    public Tensor ForwardFeatures(Tensor image)
+    public override Tensor ForwardFeatures(Tensor image)
     {
         var x = ForwardTokens(image, null, blocks.Count);   // (B, 1+L, C)
         if (norm is not null)
@@ -163,5 +163,5 @@ public sealed class VisionTransformer : MaskedImageEncoder
     }
 
     /// <summary>Classification head (identity when NumClasses = 0): (B, C) → (B, classes).</summary>
-    public Tensor ForwardHead(Tensor features) => head is null ? features : head.call(features);
+    public override Tensor ForwardHead(Tensor features) => head is null ? features : head.call(features);
 }

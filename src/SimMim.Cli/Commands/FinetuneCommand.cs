@@ -1,0 +1,43 @@
+using System.ComponentModel;
+using SimMim.Cli.Rendering;
+using SimMim.Cli.Settings;
+using SimMim.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SimMim.Cli.Commands;
+
+/// <summary>`simmim finetune`: the reference's main_finetune.py (from scratch without --pretrained).</summary>
+public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneCommand.Settings>
+{
+    public sealed class Settings : RunSettings
+    {
+        [CommandOption("--resume <CKPT>")]
+        [Description("Fine-tuning checkpoint to resume (overrides MODEL.RESUME). Default: the newest in the output directory.")]
+        public string? Resume { get; init; }
+
+        [CommandOption("--steps-per-epoch <N>")]
+        [Description("Cut every epoch to at most N steps (quick trials)")]
+        public int? StepsPerEpoch { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var config = settings.LoadRunConfig();
+        settings.ApplyThreads();
+        using var interrupt = new ConsoleInterrupt();
+        var observer = new ConsoleTrainingObserver(console);
+        var trainer = new FineTuner(config,
+            new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch), observer);
+        var result = observer.Run(() => trainer.Run(interrupt.Token));
+        if (interrupt.Token.IsCancellationRequested)
+        {
+            console.MarkupLineInterpolated($"[yellow]interrupted[/]; last checkpoint: {result.LastCheckpoint ?? "(none)"}");
+            return 130;
+        }
+        console.MarkupLineInterpolated($"max top-1: [bold green]{result.MaxAccuracy:F2} %[/]");
+        console.MarkupLineInterpolated($"checkpoint: [green]{result.LastCheckpoint ?? "(none)"}[/]");
+        console.MarkupLineInterpolated($"log: {Path.Combine(result.OutputDirectory, "log.txt")}");
+        return 0;
+    }
+}

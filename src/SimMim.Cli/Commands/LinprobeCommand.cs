@@ -1,0 +1,40 @@
+using System.ComponentModel;
+using SimMim.Cli.Rendering;
+using SimMim.Cli.Settings;
+using SimMim.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SimMim.Cli.Commands;
+
+/// <summary>`simmim linprobe`: a linear classifier on frozen encoder features.</summary>
+public sealed class LinprobeCommand(IAnsiConsole console) : Command<LinprobeCommand.Settings>
+{
+    public sealed class Settings : RunSettings
+    {
+        [CommandOption("--block <N>")]
+        [Description("ViT: probe the tokens after block N (default 8, clamped to the depth). Swin: the final stage.")]
+        public int? Block { get; init; }
+
+        [CommandOption("--augment")]
+        [Description("Train on random crops + flips (features recomputed each epoch). Default: features computed once.")]
+        public bool Augment { get; init; }
+
+        public override ValidationResult Validate() =>
+            Block is <= 0 ? ValidationResult.Error($"--block must be at least 1, got {Block}") : base.Validate();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var config = settings.LoadRunConfig();
+        settings.ApplyThreads();
+        using var interrupt = new ConsoleInterrupt();
+        var observer = new ConsoleTrainingObserver(console);
+        var probe = new LinearProbe(config,
+            new LinearProbeOptions(settings.Pretrained, settings.Block, settings.Augment, settings.LabelFraction), observer);
+        var result = observer.Run(() => probe.Run(interrupt.Token));
+        console.MarkupLineInterpolated($"linear probe top-1: [bold green]{result.MaxAccuracy:F2} %[/] (best epoch)");
+        console.MarkupLineInterpolated($"classifier: [green]{result.Checkpoint}[/]");
+        return interrupt.Token.IsCancellationRequested ? 130 : 0;
+    }
+}

@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace SimMim.Data;
+
+/// <summary>
+/// The fine-tune / linear-probe / evaluation DataLoader: labelled batches of (images, int64 labels). Training mode
+/// shuffles per epoch and drops the last incomplete batch (the reference's train loader) and augments with
+/// <see cref="FinetuneTransform"/>; evaluation mode keeps the data set's order and every sample and uses the
+/// deterministic <see cref="FinetuneEvalTransform"/>. Decoding runs on background threads; every random draw of a
+/// sample is seeded by (seed, epoch, position), so batches do not depend on the worker count or timing.
+/// </summary>
+public sealed class ClassificationLoader : IDisposable
+{
+    private readonly IImageDataset _dataset;
+    private readonly FinetuneTransform? _train;
+    private readonly bool _crop;
+    private readonly int _seed;
+    private readonly int _workers;
+    private readonly int _prefetch;
+    private readonly ConcurrentDictionary<IDisposable, byte> _active = new();
+    private bool _disposed;
+
+    private ClassificationLoader(IImageDataset dataset, FinetuneTransform? train, int imgSize, bool crop, int batchSize,
+        int seed, int workers, int prefetch)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (batchSize <= 0)
+            throw new ConfigException($"DATA.BATCH_SIZE must be positive, got {batchSize}");
+        if (dataset.Count == 0)
+            throw new DataException("the data set is empty");
+        if (train is not null && batchSize > dataset.Count)
+            throw new DataException($"DATA.BATCH_SIZE ({batchSize}) is larger than the training set ({dataset.Count} images)");
+        if (workers < 0)
+            throw new ConfigException($"DATA.NUM_WORKERS must be 0 or more, got {workers}");
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
+        _dataset = dataset;
+        _train = train;
+        _crop = crop;
+        ImgSize = imgSize;
+        BatchSize = batchSize;
+        _seed = seed;
+        _workers = workers;
+        _prefetch = prefetch;
+        BatchesPerEpoch = train is not null ? dataset.Count / batchSize : (dataset.Count + batchSize - 1) / batchSize;
+    }
+
+    /// <summary>Shuffled, drop_last, augmented by <paramref name="transform"/>.</summary>
+    /// <exception cref="DataException">The data set is empty or smaller than one batch.</exception>
+    public static ClassificationLoader ForTraining(IImageDataset dataset, FinetuneTransform transform, int batchSize,
+        int seed, int workers, int prefetch = 4)
+    {
+        ArgumentNullException.ThrowIfNull(transform);
+        return new ClassificationLoader(dataset, transform, transform.ImgSize, crop: true, batchSize, seed, workers, prefetch);
+    }
+
+    /// <summary>In order, every sample, the evaluation view (resize + centre crop when <paramref name="crop"/>, TEST.CROP).</summary>
+    public static ClassificationLoader ForEvaluation(IImageDataset dataset, int imgSize, bool crop, int batchSize,
+        int workers, int prefetch = 4) =>
+        new(dataset, null, imgSize, crop, batchSize, seed: 0, workers, prefetch);
+
+    public IImageDataset Dataset => _dataset;
+
+    public int ImgSize { get; }
+
+    public int BatchSize { get; }
+
+    public int BatchesPerEpoch { get; }
+
+    public bool IsTraining => _train is not null;
+
+    /// <summary>Floats per output image: 3·S·S.</summary>
+    private int OutputLength => 3 * ImgSize * ImgSize;
+
+    /// <summary>The batches of <paramref name="epoch"/> in order. Dispose each batch; breaking out stops the workers.</summary>
+    /// <exception cref="DataException">A sample could not be loaded (thrown where the consumer reaches it).</exception>
+    public IEnumerable<ClassificationBatch> Epoch(int epoch = 0)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Iterate(epoch);
+    }
+
+    /// <summary>Training: a Fisher–Yates permutation seeded by (seed, epoch); evaluation: 0…N−1.</summary>
+    public int[] EpochOrder(int epoch)
+    {
+        var order = new int[_dataset.Count];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        if (_train is not null)
+            new Random(SeedMix.Combine(_seed, epoch, -1)).Shuffle(order);
+        return order;
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var run in _active.Keys) run.Dispose();
+    }
+
+    private IEnumerable<ClassificationBatch> Iterate(int epoch)
+    {
+        int[] order = EpochOrder(epoch);
+        var run = new BatchPipeline<Buffer>(0, BatchesPerEpoch, _workers, _prefetch,
+            () => new Buffer(BatchSize * OutputLength, BatchSize),
+            (k, buffer, cancellation) => Fill(epoch, order, k, buffer, cancellation));
+        _active[run] = 0;
+        try
+        {
+            for (int k = 0; k < BatchesPerEpoch; k++)
+            {
+                Buffer buffer = run.Take(k);
+                ClassificationBatch batch;
+                try
+                {
+                    batch = ToTensors(buffer);
+                }
+                finally
+                {
+                    run.Return(buffer);
+                }
+                yield return batch;
+            }
+        }
+        finally
+        {
+            _active.TryRemove(run, out _);
+            run.Dispose();
+        }
+    }
+
+    private ClassificationBatch ToTensors(Buffer buffer)
+    {
+        int n = buffer.Count, s = ImgSize;
+        var images = torch.empty([n, 3, s, s], torch.ScalarType.Float32);
+        var labels = torch.empty([n], torch.ScalarType.Int64);
+        buffer.Images.AsSpan(0, n * OutputLength).CopyTo(MemoryMarshal.Cast<byte, float>(images.bytes));
+        buffer.Labels.AsSpan(0, n).CopyTo(MemoryMarshal.Cast<byte, long>(labels.bytes));
+        // Detached so a dispose scope open around the loop cannot dispose a batch the consumer still owns.
+        return new ClassificationBatch(images.DetachFromDisposeScope(), labels.DetachFromDisposeScope());
+    }
+
+    private void Fill(int epoch, int[] order, int batchIndex, Buffer buffer, CancellationToken cancellation)
+    {
+        int start = batchIndex * BatchSize;
+        int n = Math.Min(BatchSize, order.Length - start);
+        int pixels = OutputLength;
+        for (int i = 0; i < n; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            int position = start + i;
+            int index = order[position];
+            RgbImage image = _dataset.Load(index);
+            var destination = buffer.Images.AsSpan(i * pixels, pixels);
+            if (_train is not null)
+                _train.Apply(image, new Random(SeedMix.Combine(_seed, epoch, position)), destination);
+            else
+                FinetuneEvalTransform.Apply(image, ImgSize, _crop, destination);
+            buffer.Labels[i] = _dataset.Label(index);
+        }
+        buffer.Count = n;
+    }
+
+    private sealed class Buffer(int images, int labels)
+    {
+        public float[] Images { get; } = new float[images];
+
+        public long[] Labels { get; } = new long[labels];
+
+        public int Count { get; set; }
+    }
+}

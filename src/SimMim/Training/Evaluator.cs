@@ -1,0 +1,97 @@
+using System.Text.Json;
+using SimMim.Checkpoints;
+using SimMim.Config;
+using SimMim.Data;
+using SimMim.Finetune;
+using SimMim.Models;
+using static TorchSharp.torch;
+
+namespace SimMim.Training;
+
+/// <summary>An evaluation: what was evaluated on what, the mean cross-entropy and the accuracies.</summary>
+public sealed record EvalReport(string Checkpoint, string DataPath, IReadOnlyList<string> ClassNames, double Loss,
+    ClassificationResult Result);
+
+/// <summary>
+/// The reference's validate(): the model in eval mode without gradients over the ordered validation set; mean
+/// cross-entropy, top-1/top-5, per-class accuracy and the confusion matrix. Also the `simmim eval` run, which loads a
+/// fine-tuned checkpoint strictly and writes eval.json.
+/// </summary>
+public static class Evaluator
+{
+    public const string ReportFileName = "eval.json";
+
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    /// <summary>Evaluates a fine-tune encoder (its head gives the logits). Leaves the encoder in eval mode.</summary>
+    public static (ClassificationResult Result, double Loss) Evaluate(MaskedImageEncoder encoder, ClassificationLoader loader,
+        int numClasses, CancellationToken cancellation = default)
+    {
+        encoder.eval();
+        return Evaluate(encoder.Classify, loader, numClasses, cancellation);
+    }
+
+    /// <summary>Evaluates any classifier images (B, 3, S, S) → logits (B, classes) over <paramref name="loader"/> in order.</summary>
+    public static (ClassificationResult Result, double Loss) Evaluate(Func<Tensor, Tensor> classify, ClassificationLoader loader,
+        int numClasses, CancellationToken cancellation = default)
+    {
+        var metrics = new ClassificationMetrics(numClasses);
+        double lossSum = 0;
+        long count = 0;
+        using var noGrad = no_grad();
+        foreach (ClassificationBatch batch in loader.Epoch())
+        {
+            using var scope = NewDisposeScope();
+            using (batch)
+            {
+                if (cancellation.IsCancellationRequested) break;
+                var logits = classify(batch.Images);   // (B, classes)
+                lossSum += nn.functional.cross_entropy(logits, batch.Labels, reduction: nn.Reduction.Sum).item<float>();
+                count += batch.Labels.shape[0];
+                metrics.Update(logits, batch.Labels);
+            }
+        }
+        return (metrics.Result(), count == 0 ? double.NaN : lossSum / count);
+    }
+
+    /// <summary>
+    /// `simmim eval`: builds the fine-tune model of <paramref name="config"/>, loads <paramref name="checkpointPath"/>
+    /// strictly, evaluates DATA.DATA_PATH's validation split and writes <see cref="ReportFileName"/> to the output directory.
+    /// </summary>
+    /// <exception cref="CheckpointException">Missing checkpoint or one that does not fit the model.</exception>
+    /// <exception cref="DataException">Missing or unreadable data.</exception>
+    public static EvalReport Run(SimMimConfig config, string checkpointPath, CancellationToken cancellation = default)
+    {
+        ConfigValidator.Validate(config, ConfigStage.Finetune);
+        if (!File.Exists(checkpointPath))
+            throw new CheckpointException($"{checkpointPath}: checkpoint to evaluate not found");
+        var data = config.Data;
+        var (_, valSet) = DatasetFactory.OpenSplits(data.DataPath);
+        CheckClasses(valSet, config.Model.NumClasses);
+        using var encoder = ModelFactory.BuildEncoder(config.Model, data.ImgSize, forSimMim: false);
+        TrainingCheckpoint.LoadWeights(checkpointPath, encoder);
+        using var loader = ClassificationLoader.ForEvaluation(valSet, data.ImgSize, config.Test.Crop, data.BatchSize,
+            Math.Max(1, data.NumWorkers));
+        var (result, loss) = Evaluate(encoder, loader, config.Model.NumClasses, cancellation);
+        var report = new EvalReport(checkpointPath, data.DataPath, valSet.ClassNames, loss, result);
+        string outputDir = ResolvedRun.Resolve(config).OutputDir;
+        Directory.CreateDirectory(outputDir);
+        WriteJson(Path.Combine(outputDir, ReportFileName), report);
+        return report;
+    }
+
+    public static void WriteJson(string path, EvalReport report) =>
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, report, s_json));
+
+    /// <exception cref="ConfigException">The data has more classes than MODEL.NUM_CLASSES.</exception>
+    internal static void CheckClasses(IImageDataset dataset, int numClasses)
+    {
+        if (dataset.NumClasses > numClasses)
+            throw new ConfigException(
+                $"the data set has {dataset.NumClasses} classes but MODEL.NUM_CLASSES is {numClasses}");
+    }
+}

@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using SimMim.Checkpoints;
+using SimMim.Config;
+using SimMim.Data;
+using SimMim.Finetune;
+using SimMim.Models;
+using static TorchSharp.torch;
+
+namespace SimMim.Training;
+
+/// <summary>Everything a fine-tuning run needs besides the config.</summary>
+/// <param name="PretrainedPath">Pretraining checkpoint to start from (--pretrained, else PRETRAINED); none = from scratch.</param>
+/// <param name="ResumePath">Fine-tuning checkpoint to resume; otherwise the newest in the output directory (TRAIN.AUTO_RESUME).</param>
+/// <param name="LabelFraction">Train on a class-stratified subset of this fraction of the training set (seeded by SEED).</param>
+/// <param name="MaxStepsPerEpoch">Cuts every epoch short (tests, quick trials); null = the whole data set.</param>
+public sealed record FinetuneOptions(string? PretrainedPath = null, string? ResumePath = null, double LabelFraction = 1.0,
+    int? MaxStepsPerEpoch = null);
+
+/// <summary>What a finished fine-tuning run leaves behind.</summary>
+/// <param name="OutputDirectory">OUTPUT/MODEL.NAME/TAG.</param>
+/// <param name="LastCheckpoint">The newest checkpoint written or resumed from.</param>
+/// <param name="Pretrained">What the pretrained load did (null when trained from scratch).</param>
+/// <param name="EpochLosses">Mean training loss of each epoch run.</param>
+/// <param name="Evaluations">Validation after each epoch run.</param>
+/// <param name="MaxAccuracy">Best validation top-1 (percent), including epochs before a resume.</param>
+/// <param name="TrainImages">Images in the (possibly label-fraction) training set.</param>
+/// <param name="PeakRssBytes">Peak resident memory of the process.</param>
+public sealed record FinetuneResult(string OutputDirectory, string? LastCheckpoint, LoadResult? Pretrained,
+    IReadOnlyList<double> EpochLosses, IReadOnlyList<ClassificationResult> Evaluations, double MaxAccuracy,
+    int TrainImages, long PeakRssBytes);
+
+/// <summary>
+/// Fine-tuning (the reference's main_finetune.py): the encoder with its classification head, optionally initialised
+/// from a SimMIM checkpoint; AdamW with layer-decay groups, linear lr scaling, per-step warmup + schedule, gradient
+/// clipping; Mixup/CutMix with soft-target CE when AUG.MIXUP or AUG.CUTMIX is on, else label-smoothing CE; validation
+/// (top-1/top-5) after every epoch; checkpoints every SAVE_FREQ epochs and at the end; auto-resume.
+/// </summary>
+public sealed class FineTuner
+{
+    private readonly SimMimConfig _config;
+    private readonly ResolvedRun _run;
+    private readonly FinetuneOptions _options;
+    private readonly ITrainingObserver _observer;
+    private readonly string? _pretrained;
+
+    /// <exception cref="ConfigException">Invalid config or an augmentation this port does not implement.</exception>
+    /// <exception cref="CheckpointException">The pretrained checkpoint does not exist.</exception>
+    public FineTuner(SimMimConfig config, FinetuneOptions? options = null, ITrainingObserver? observer = null)
+    {
+        ConfigValidator.Validate(config, ConfigStage.Finetune);
+        CheckSupportedAugmentation(config.Aug);
+        _config = config;
+        _run = ResolvedRun.Resolve(config);
+        _options = options ?? new FinetuneOptions();
+        _observer = observer ?? NullTrainingObserver.Instance;
+        _pretrained = _options.PretrainedPath is { Length: > 0 } p ? p : config.Pretrained is { Length: > 0 } c ? c : null;
+        if (_pretrained is not null && !File.Exists(_pretrained))
+            throw new CheckpointException($"{_pretrained}: pretrained checkpoint not found");
+        if (!(_options.LabelFraction > 0 && _options.LabelFraction <= 1))
+            throw new ConfigException($"label fraction must be in (0, 1], got {_options.LabelFraction}");
+        if (MixupOptionsOf(config).Enabled && config.Data.BatchSize % 2 != 0)
+            throw new ConfigException($"DATA.BATCH_SIZE ({config.Data.BatchSize}) must be even with mixup/cutmix on");
+    }
+
+    /// <summary>
+    /// Refuses augmentations the port does not implement instead of skipping them silently: RandAugment, colour
+    /// jitter (timm applies it when there is no auto-augment policy), random erasing other than one 'pixel' box.
+    /// </summary>
+    /// <exception cref="ConfigException">The first unsupported setting, with the value to use instead.</exception>
+    public static void CheckSupportedAugmentation(AugConfig aug)
+    {
+        if (aug.AutoAugment is not ("" or "none" or "None"))
+            throw new ConfigException($"AUG.AUTO_AUGMENT '{aug.AutoAugment}': RandAugment is not implemented; set AUG.AUTO_AUGMENT none");
+        if (aug.ColorJitter != 0)
+            throw new ConfigException($"AUG.COLOR_JITTER {aug.ColorJitter}: colour jitter is not implemented; set AUG.COLOR_JITTER 0");
+        if (aug.Reprob > 0 && (aug.Remode != "pixel" || aug.Recount != 1))
+            throw new ConfigException($"AUG.REMODE '{aug.Remode}' with AUG.RECOUNT {aug.Recount}: only 'pixel' with count 1 is implemented");
+        if (aug.MixupMode != "batch")
+            throw new ConfigException($"AUG.MIXUP_MODE '{aug.MixupMode}': only 'batch' is implemented");
+    }
+
+    /// <summary>Fine-tunes on DATA.DATA_PATH's training split, validating on its validation split.</summary>
+    public FinetuneResult Run(CancellationToken cancellation = default)
+    {
+        var (trainSet, valSet) = DatasetFactory.OpenSplits(_config.Data.DataPath);
+        return Run(trainSet, valSet, cancellation);
+    }
+
+    /// <summary>Fine-tunes on the given sets (DATA.DATA_PATH is not read); the label fraction applies to <paramref name="trainSet"/>.</summary>
+    public FinetuneResult Run(IImageDataset trainSet, IImageDataset valSet, CancellationToken cancellation = default)
+    {
+        var data = _config.Data;
+        var train = _config.Train;
+        int numClasses = _config.Model.NumClasses;
+        string outputDir = _run.OutputDir;
+        Directory.CreateDirectory(outputDir);
+        using var log = new RunLog(Path.Combine(outputDir, "log.txt"));
+        using var metrics = new MetricsFile(Path.Combine(outputDir, "metrics.csv"));
+
+        random.manual_seed(_config.Seed);
+        Evaluator.CheckClasses(trainSet, numClasses);
+        if (_options.LabelFraction < 1)
+            trainSet = SubsetDataset.Stratified(trainSet, _options.LabelFraction, _config.Seed);
+
+        using MaskedImageEncoder encoder = ModelFactory.BuildEncoder(_config.Model, data.ImgSize, forSimMim: false);
+        LoadResult? loaded = null;
+        if (_pretrained is not null)
+        {
+            loaded = PretrainedLoader.LoadPretrained(_pretrained, encoder);
+            foreach (string line in DescribeLoad(_pretrained, loaded))
+            {
+                log.Write(line);
+                _observer.Message(line);
+            }
+        }
+
+        int workers = Math.Max(1, data.NumWorkers);
+        using var trainLoader = ClassificationLoader.ForTraining(trainSet, new FinetuneTransform(data.ImgSize, reprob: _config.Aug.Reprob),
+            data.BatchSize, _config.Seed, workers);
+        using var valLoader = ClassificationLoader.ForEvaluation(valSet, data.ImgSize, _config.Test.Crop, data.BatchSize, workers);
+
+        int accumulation = Math.Max(1, train.AccumulationSteps);
+        int stepsPerEpoch = _options.MaxStepsPerEpoch is int cap ? Math.Min(cap, trainLoader.BatchesPerEpoch) : trainLoader.BatchesPerEpoch;
+        var (numLayers, layerId) = LayerDecay.For(encoder);
+        var groups = LayerDecay.ForFinetuning(encoder.named_parameters(), encoder.NoWeightDecay, encoder.NoWeightDecayKeywords,
+            _run.BaseLr, train.WeightDecay, train.LayerDecay, numLayers, layerId);
+        using var optimizer = TrainingSetup.CreateOptimizer(groups, train, _run.BaseLr);
+        var trainStep = new TrainStep(optimizer, groups, TrainingSetup.CreateSchedule(train, _run, stepsPerEpoch), accumulation, train.ClipGrad);
+        var mixupOptions = MixupOptionsOf(_config);
+        Mixup? mixup = mixupOptions.Enabled ? new Mixup(mixupOptions, _config.Seed) : null;
+        string configYaml = ConfigWriter.ToYaml(_config);
+        File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
+
+        int startEpoch = train.StartEpoch;
+        long globalStep = 0;
+        double maxAccuracy = 0;
+        string? resumeFrom = TrainingSetup.ResolveResumePath(_options.ResumePath, _config, outputDir);
+        if (resumeFrom is not null)
+        {
+            var state = TrainingCheckpoint.Load(resumeFrom, encoder, optimizer);
+            startEpoch = state.Epoch + 1;
+            globalStep = state.GlobalStep;
+            maxAccuracy = state.MaxAccuracy;
+            trainStep.LastScheduleUpdate = state.LastScheduleUpdate;
+            log.Write($"resumed from {resumeFrom} (epoch {state.Epoch} done, step {globalStep}, max accuracy {maxAccuracy:F2} %)");
+        }
+
+        long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
+        _observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
+            trainSet.Count, resumeFrom, get_num_threads()));
+        log.Write($"fine-tune {_config.Model.Type} {_config.Model.Name}: {parameterCount:N0} parameters, {groups.Count} groups " +
+                  $"(layer decay {train.LayerDecay}); train {trainSet.Count} images ({_options.LabelFraction:P0} of labels), " +
+                  $"val {valSet.Count}; batch {data.BatchSize}×{accumulation}; lr {_run.BaseLr:G4}; " +
+                  $"loss {(mixup is null ? $"label-smoothing CE ({_config.Model.LabelSmoothing})" : "soft-target CE (mixup/cutmix)")}; " +
+                  $"{(_pretrained is null ? "from scratch" : $"from {_pretrained}")}");
+
+        var meter = new StepMeter(_observer, metrics, log, data.BatchSize, stepsPerEpoch, _config.PrintFreq);
+        var epochLosses = new List<double>();
+        var evaluations = new List<ClassificationResult>();
+        string? lastCheckpoint = resumeFrom;
+        for (int epoch = startEpoch; epoch < train.Epochs && !cancellation.IsCancellationRequested; epoch++)
+        {
+            encoder.train();
+            var epochClock = Stopwatch.StartNew();
+            double lossSum = 0;
+            int step = 0;
+            meter.StartEpoch();
+            foreach (ClassificationBatch batch in trainLoader.Epoch(epoch))
+            {
+                if (step >= stepsPerEpoch || cancellation.IsCancellationRequested)
+                {
+                    batch.Dispose();
+                    break;
+                }
+                double loss;
+                using (var scope = NewDisposeScope())
+                using (batch)
+                {
+                    // Mixup mixes the images in place before the forward, as timm's does on the GPU batch.
+                    Tensor? soft = mixup?.Apply(batch.Images, batch.Labels);          // (B, classes)
+                    var logits = encoder.Classify(batch.Images);                      // (B, classes)
+                    var lossTensor = soft is not null
+                        ? SoftTargetCrossEntropy.Loss(logits, soft)
+                        : SoftTargetCrossEntropy.LabelSmoothing(logits, batch.Labels, _config.Model.LabelSmoothing);
+                    loss = lossTensor.item<float>();
+                    trainStep.Run(lossTensor, step, stepsPerEpoch, globalStep);
+                }
+                if (!double.IsFinite(loss))
+                    throw new SimMimUserException(
+                        $"loss is {loss} at epoch {epoch} step {step}; stopping. The last good checkpoint is {lastCheckpoint ?? "(none)"}");
+                lossSum += loss;
+                step++;
+                globalStep++;
+                meter.Step(epoch, step, globalStep, loss, trainStep.LastLr, trainStep.LastGradNorm);
+            }
+            if (step == 0) break;
+            bool finishedEpoch = !cancellation.IsCancellationRequested || step == stepsPerEpoch;
+            double trainSeconds = epochClock.Elapsed.TotalSeconds;
+
+            var (result, valLoss) = Evaluator.Evaluate(encoder, valLoader, numClasses, cancellation);
+            evaluations.Add(result);
+            maxAccuracy = Math.Max(maxAccuracy, result.Top1);
+            double meanLoss = lossSum / step;
+            epochLosses.Add(meanLoss);
+
+            string? checkpointPath = null;
+            if (finishedEpoch && (epoch % _config.SaveFreq == 0 || epoch == train.Epochs - 1))
+            {
+                checkpointPath = Path.Combine(outputDir, TrainingCheckpoint.FileName(epoch));
+                TrainingCheckpoint.Save(checkpointPath, encoder, optimizer,
+                    new TrainingState(epoch, globalStep, trainStep.LastScheduleUpdate, configYaml, maxAccuracy));
+                lastCheckpoint = checkpointPath;
+            }
+            long rss = ProcessMemory.ResidentBytes();
+            double imagesPerSecond = step * data.BatchSize / trainSeconds;
+            log.Write($"epoch {epoch} done: train loss {meanLoss:F4}, {trainSeconds:F1} s, {imagesPerSecond:F1} img/s; " +
+                      $"val loss {valLoss:F4}, top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Count} images), " +
+                      $"max top-1 {maxAccuracy:F2} %; rss {rss / 1048576} MiB" + (checkpointPath is null ? "" : $", saved {checkpointPath}"));
+            _observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, imagesPerSecond, rss, checkpointPath, null,
+                result.Top1, result.Top5, maxAccuracy));
+        }
+        return new FinetuneResult(outputDir, lastCheckpoint, loaded, epochLosses, evaluations, maxAccuracy, trainSet.Count,
+            ProcessMemory.PeakResidentBytes());
+    }
+
+    /// <summary>The pretrained-load report as log lines: counts, then the missing, unexpected and resized keys.</summary>
+    public static IEnumerable<string> DescribeLoad(string path, LoadResult result)
+    {
+        yield return $"pretrained {path}: loaded {result.Loaded.Count} tensors, missing {result.Missing.Count}, " +
+                     $"unexpected {result.Unexpected.Count}, interpolated {result.Interpolated.Count}";
+        if (result.Missing.Count > 0) yield return $"  missing (left as initialised): {string.Join(", ", result.Missing)}";
+        if (result.Unexpected.Count > 0) yield return $"  unexpected (ignored): {string.Join(", ", result.Unexpected)}";
+        if (result.Interpolated.Count > 0) yield return $"  interpolated: {string.Join(", ", result.Interpolated)}";
+    }
+
+    private static MixupOptions MixupOptionsOf(SimMimConfig config)
+    {
+        var aug = config.Aug;
+        return new MixupOptions
+        {
+            MixupAlpha = aug.Mixup,
+            CutmixAlpha = aug.Cutmix,
+            CutmixMinMax = aug.CutmixMinmax is [var min, var max] ? (min, max) : null,
+            Prob = aug.MixupProb,
+            SwitchProb = aug.MixupSwitchProb,
+            LabelSmoothing = config.Model.LabelSmoothing,
+            NumClasses = config.Model.NumClasses,
+        };
+    }
+}

@@ -1,0 +1,53 @@
+using SimMim.Checkpoints;
+using SimMim.Config;
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace SimMim.Training;
+
+/// <summary>The parts every training loop builds the same way from the config: optimizer, lr schedule, resume point.</summary>
+internal static class TrainingSetup
+{
+    /// <summary>AdamW (or SGD with nesterov momentum, the reference's unused branch) over the groups, each at its own lr and decay.</summary>
+    public static OptimizerHelper CreateOptimizer(IReadOnlyList<ParamGroup> groups, TrainConfig train, double baseLr)
+    {
+        var o = train.Optimizer;
+        if (o.Name == "sgd")
+        {
+            return torch.optim.SGD(
+                groups.Select(g => new SGD.ParamGroup(g.Parameters, new SGD.Options
+                {
+                    LearningRate = g.BaseLr,
+                    weight_decay = g.WeightDecay,
+                    momentum = o.Momentum,
+                    nesterov = true,
+                })),
+                baseLr, o.Momentum, 0, train.WeightDecay, nesterov: true);
+        }
+        return torch.optim.AdamW(
+            groups.Select(g => new AdamW.ParamGroup(g.Parameters, new AdamW.Options { LearningRate = g.BaseLr, weight_decay = g.WeightDecay })),
+            lr: baseLr, beta1: o.Betas[0], beta2: o.Betas[1], eps: o.Eps, weight_decay: train.WeightDecay);
+    }
+
+    public static LrSchedule CreateSchedule(TrainConfig train, ResolvedRun run, int stepsPerEpoch) =>
+        new(train.LrScheduler.Name, train.Epochs, train.WarmupEpochs, stepsPerEpoch, run.WarmupLr, run.MinLr,
+            train.LrScheduler.Multisteps, train.LrScheduler.Gamma, train.LrScheduler.DecayEpochs, train.LrScheduler.DecayRate);
+
+    /// <summary>
+    /// An explicit checkpoint (--resume, else MODEL.RESUME), which must exist; otherwise the newest in the output
+    /// directory when TRAIN.AUTO_RESUME is on.
+    /// </summary>
+    /// <exception cref="CheckpointException">The explicit checkpoint does not exist.</exception>
+    public static string? ResolveResumePath(string? resumePath, SimMimConfig config, string outputDir)
+    {
+        string? explicitPath = resumePath is { Length: > 0 } p ? p
+            : config.Model.Resume is { Length: > 0 } r ? r : null;
+        if (explicitPath is not null)
+        {
+            if (!File.Exists(explicitPath))
+                throw new CheckpointException($"{explicitPath}: checkpoint to resume from not found");
+            return explicitPath;
+        }
+        return config.Train.AutoResume ? TrainingCheckpoint.FindLatest(outputDir) : null;
+    }
+}
