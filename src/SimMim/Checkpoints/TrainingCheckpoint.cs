@@ -72,7 +72,13 @@ public static class TrainingCheckpoint
                 Convert.ToInt64(checkpoint["global_step"] ?? 0L),
                 lastUpdate,
                 checkpoint["config"] as string ?? "",
-                checkpoint["max_accuracy"] is { } best ? Convert.ToDouble(best) : 0);
+                checkpoint["max_accuracy"] switch
+                {
+                    // Floats are written as 0-d float64 tensors (PyTorch's weights-only loader has no float opcode).
+                    Tensor best => best.item<double>(),
+                    IConvertible best => best.ToDouble(null),
+                    _ => 0,
+                });
         }
         finally
         {
