@@ -131,19 +131,11 @@ public sealed class FineTuner
         string configYaml = ConfigWriter.ToYaml(_config);
         File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
-        int startEpoch = train.StartEpoch;
-        long globalStep = 0;
-        double maxAccuracy = 0;
-        string? resumeFrom = TrainingSetup.ResolveResumePath(_options.ResumePath, _config, outputDir);
-        if (resumeFrom is not null)
-        {
-            var state = TrainingCheckpoint.Load(resumeFrom, encoder, optimizer);
-            startEpoch = state.Epoch + 1;
-            globalStep = state.GlobalStep;
-            maxAccuracy = state.MaxAccuracy;
-            trainStep.LastScheduleUpdate = state.LastScheduleUpdate;
-            log.Write($"resumed from {resumeFrom} (epoch {state.Epoch} done, step {globalStep}, max accuracy {maxAccuracy:F2} %)");
-        }
+        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, encoder, optimizer, trainStep, log);
+        int startEpoch = position.StartEpoch;
+        long globalStep = position.GlobalStep;
+        double maxAccuracy = position.MaxAccuracy;
+        string? resumeFrom = position.ResumedFrom;
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
         _observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,

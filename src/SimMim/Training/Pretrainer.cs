@@ -68,17 +68,10 @@ public sealed class Pretrainer
         string configYaml = ConfigWriter.ToYaml(_config);
         File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
-        int startEpoch = train.StartEpoch;
-        long globalStep = 0;
-        string? resumeFrom = TrainingSetup.ResolveResumePath(_options.ResumePath, _config, outputDir);
-        if (resumeFrom is not null)
-        {
-            var state = TrainingCheckpoint.Load(resumeFrom, model, optimizer);
-            startEpoch = state.Epoch + 1;
-            globalStep = state.GlobalStep;
-            trainStep.LastScheduleUpdate = state.LastScheduleUpdate;
-            log.Write($"resumed from {resumeFrom} (epoch {state.Epoch} done, step {globalStep})");
-        }
+        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, model, optimizer, trainStep, log);
+        int startEpoch = position.StartEpoch;
+        long globalStep = position.GlobalStep;
+        string? resumeFrom = position.ResumedFrom;
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
         _observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,

@@ -2,6 +2,7 @@ using SimMim.Checkpoints;
 using SimMim.Config;
 using TorchSharp;
 using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace SimMim.Training;
 
@@ -50,4 +51,23 @@ internal static class TrainingSetup
         }
         return config.Train.AutoResume ? TrainingCheckpoint.FindLatest(outputDir) : null;
     }
+
+    /// <summary>
+    /// Where a run starts: after the checkpoint <see cref="ResolveResumePath"/> finds (weights, optimizer, schedule
+    /// position and best accuracy restored), else at TRAIN.START_EPOCH.
+    /// </summary>
+    public static RunPosition Resume(string? resumePath, SimMimConfig config, string outputDir, nn.Module model,
+        OptimizerHelper optimizer, TrainStep trainStep, RunLog log)
+    {
+        string? resumeFrom = ResolveResumePath(resumePath, config, outputDir);
+        if (resumeFrom is null)
+            return new RunPosition(config.Train.StartEpoch, 0, 0, null);
+        var state = TrainingCheckpoint.Load(resumeFrom, model, optimizer);
+        trainStep.LastScheduleUpdate = state.LastScheduleUpdate;
+        log.Write($"resumed from {resumeFrom} (epoch {state.Epoch} done, step {state.GlobalStep}, max accuracy {state.MaxAccuracy:F2} %)");
+        return new RunPosition(state.Epoch + 1, state.GlobalStep, state.MaxAccuracy, resumeFrom);
+    }
 }
+
+/// <summary>The first epoch to run, the loader iterations already done, the best accuracy so far and the checkpoint resumed from.</summary>
+internal sealed record RunPosition(int StartEpoch, long GlobalStep, double MaxAccuracy, string? ResumedFrom);
