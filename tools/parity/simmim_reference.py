@@ -156,7 +156,8 @@ class VitBlock(nn.Module):
 
 class VitForSimMim(nn.Module):
     def __init__(self, img_size, patch_size, in_chans, embed_dim, depth, num_heads, mlp_ratio=4.0, qkv_bias=True,
-                 init_values=0.1, use_ape=False, use_rpb=False, use_shared_rpb=True, eps=1e-6):
+                 init_values=0.1, use_ape=False, use_rpb=False, use_shared_rpb=True, eps=1e-6,
+                 use_mean_pooling=False, num_classes=0, for_simmim=True):
         super().__init__()
         side = img_size // patch_size
         self.side, self.patch_size, self.in_chans = side, patch_size, in_chans
@@ -168,18 +169,32 @@ class VitForSimMim(nn.Module):
         self.blocks = nn.ModuleList(
             VitBlock(embed_dim, num_heads, mlp_ratio, qkv_bias, init_values, eps, side if use_rpb else None)
             for _ in range(depth))
-        self.norm = nn.LayerNorm(embed_dim, eps=eps)
-        self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dim))
+        # Classifier side (spec §3.1): mean pooling makes the final norm Identity (no keys) and adds fc_norm.
+        self.norm = None if use_mean_pooling else nn.LayerNorm(embed_dim, eps=eps)
+        self.fc_norm = nn.LayerNorm(embed_dim, eps=eps) if use_mean_pooling else None
+        self.head = nn.Linear(embed_dim, num_classes) if num_classes > 0 else None
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dim)) if for_simmim else None
 
-    def forward(self, image, mask):
-        x = blend_mask_token(self.patch_embed(image), mask, self.mask_token)     # (B, L, C)
+    def tokens(self, image, mask):
+        x = self.patch_embed(image)
+        if mask is not None:
+            x = blend_mask_token(x, mask, self.mask_token)                       # (B, L, C)
         x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1)    # (B, 1+L, C)
         if self.pos_embed is not None:
             x = x + self.pos_embed
         shared = self.rel_pos_bias() if self.rel_pos_bias is not None else None
         for blk in self.blocks:
             x = blk(x, shared)
-        x = self.norm(x)[:, 1:]                                                  # (B, L, C)
+        return x if self.norm is None else self.norm(x)                          # (B, 1+L, C)
+
+    def classify(self, image):
+        """Fine-tune logits: mean of patch tokens + fc_norm, else the cls token after norm; then head."""
+        x = self.tokens(image, None)
+        x = self.fc_norm(x[:, 1:].mean(1)) if self.fc_norm is not None else x[:, 0]
+        return x if self.head is None else self.head(x)
+
+    def forward(self, image, mask):
+        x = self.tokens(image, mask)[:, 1:]                                      # (B, L, C)
         b, _, c = x.shape
         return x.transpose(1, 2).reshape(b, c, self.side, self.side)
 
@@ -265,7 +280,7 @@ class BasicLayer(nn.Module):
 
 class SwinForSimMim(nn.Module):
     def __init__(self, img_size, patch_size, in_chans, embed_dim, depths, num_heads, window_size, mlp_ratio=4.0,
-                 qkv_bias=True, qk_scale=None, ape=False, patch_norm=True):
+                 qkv_bias=True, qk_scale=None, ape=False, patch_norm=True, num_classes=0, for_simmim=True):
         super().__init__()
         stages = len(depths)
         side = img_size // patch_size
@@ -284,15 +299,27 @@ class SwinForSimMim(nn.Module):
                        qkv_bias, qk_scale, downsample=i < stages - 1)
             for i in range(stages))
         self.norm = nn.LayerNorm(self.num_features)
-        self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dim))
+        # Classifier side (spec §3.2): avgpool over the final tokens (no parameters), then head.
+        self.head = nn.Linear(self.num_features, num_classes) if num_classes > 0 else None
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dim)) if for_simmim else None
 
-    def forward(self, image, mask):
-        x = blend_mask_token(self.patch_embed(image), mask, self.mask_token)     # (B, L, C)
+    def tokens(self, image, mask):
+        x = self.patch_embed(image)
+        if mask is not None:
+            x = blend_mask_token(x, mask, self.mask_token)                       # (B, L, C)
         if self.absolute_pos_embed is not None:
             x = x + self.absolute_pos_embed
         for layer in self.layers:
             x = layer(x)
-        x = self.norm(x)                                                         # (B, L_last, C_last)
+        return self.norm(x)                                                      # (B, L_last, C_last)
+
+    def classify(self, image):
+        """Fine-tune logits: AdaptiveAvgPool1d(1) over tokens, flatten, head."""
+        x = self.tokens(image, None).mean(1)
+        return x if self.head is None else self.head(x)
+
+    def forward(self, image, mask):
+        x = self.tokens(image, mask)
         b, _, c = x.shape
         return x.transpose(1, 2).reshape(b, c, self.final_side, self.final_side)
 
@@ -317,17 +344,20 @@ class SimMim(nn.Module):
         return loss, rec
 
 
+def build_encoder(kind, cfg, for_simmim):
+    """The encoder of a fixture config (named as the C# VitConfig / SwinConfig properties)."""
+    if kind == "vit":
+        return VitForSimMim(cfg["ImgSize"], cfg["PatchSize"], cfg["InChans"], cfg["EmbedDim"], cfg["Depth"],
+                            cfg["NumHeads"], cfg["MlpRatio"], cfg["QkvBias"], cfg["InitValues"], cfg["UseApe"],
+                            cfg["UseRpb"], cfg["UseSharedRpb"], cfg["LayerNormEps"], cfg["UseMeanPooling"],
+                            cfg["NumClasses"], for_simmim)
+    if kind == "swin":
+        return SwinForSimMim(cfg["ImgSize"], cfg["PatchSize"], cfg["InChans"], cfg["EmbedDim"], cfg["Depths"],
+                             cfg["NumHeads"], cfg["WindowSize"], cfg["MlpRatio"], cfg["QkvBias"], cfg["QkScale"],
+                             cfg["Ape"], cfg["PatchNorm"], cfg["NumClasses"], for_simmim)
+    raise ValueError(f"unknown model type {kind!r}")
+
+
 def build(case):
     """Builds the SimMIM model of a fixture case (the dict written to cases.json)."""
-    cfg = case["config"]
-    if case["type"] == "vit":
-        enc = VitForSimMim(cfg["ImgSize"], cfg["PatchSize"], cfg["InChans"], cfg["EmbedDim"], cfg["Depth"],
-                           cfg["NumHeads"], cfg["MlpRatio"], cfg["QkvBias"], cfg["InitValues"], cfg["UseApe"],
-                           cfg["UseRpb"], cfg["UseSharedRpb"], cfg["LayerNormEps"])
-    elif case["type"] == "swin":
-        enc = SwinForSimMim(cfg["ImgSize"], cfg["PatchSize"], cfg["InChans"], cfg["EmbedDim"], cfg["Depths"],
-                            cfg["NumHeads"], cfg["WindowSize"], cfg["MlpRatio"], cfg["QkvBias"], cfg["QkScale"],
-                            cfg["Ape"], cfg["PatchNorm"])
-    else:
-        raise ValueError(f"unknown model type {case['type']!r}")
-    return SimMim(enc)
+    return SimMim(build_encoder(case["type"], case["config"], for_simmim=True))
