@@ -14,6 +14,14 @@ namespace SimMim.Tests.Parity;
 internal sealed record ParityCase(string Name, string Type, JsonElement Config, string[] Keys, string[] Parameters);
 
 /// <summary>
+/// A load_pretrained case of make_fixtures.py: the fine-tune encoder's config and what the Python implementation of
+/// the reference's load_pretrained loaded, left missing (load_state_dict's list, recomputed buffers included),
+/// found unexpected (sorted) and resized.
+/// </summary>
+internal sealed record RemapCase(string Name, string Type, JsonElement Config, string[] Loaded, string[] Missing,
+    string[] Unexpected, string[] Interpolated);
+
+/// <summary>
 /// Finds and reads the fixtures made by <c>/usr/bin/python3 tools/parity/make_fixtures.py OUTDIR</c>
 /// (scripts/test.sh does it before <c>dotnet test</c>): OUTDIR is $SIMMIM_PARITY_DIR (relative paths are taken from the
 /// repository root), else tests/fixtures/parity.
@@ -47,6 +55,30 @@ internal static class ParityFixtures
         var manifest = JsonDocument.Parse(File.ReadAllText(Require(ManifestPath)));
         return manifest.RootElement.GetProperty("cases").Deserialize<ParityCase[]>(ManifestJson)!;
     }
+
+    /// <summary>The fine-tune classifier cases (manifest section "classifier_cases").</summary>
+    public static IReadOnlyList<ParityCase> ClassifierCases() => Section<ParityCase>("classifier_cases");
+
+    /// <summary>The load_pretrained cases (manifest section "remap_cases").</summary>
+    public static IReadOnlyList<RemapCase> RemapCases() => Section<RemapCase>("remap_cases");
+
+    private static T[] Section<T>(string section)
+    {
+        var manifest = JsonDocument.Parse(File.ReadAllText(Require(ManifestPath)));
+        if (!manifest.RootElement.TryGetProperty(section, out var cases))
+        {
+            Assert.Fail($"{ManifestPath} has no '{section}': the fixtures are stale; regenerate them ({Hint})");
+        }
+        return cases.Deserialize<T[]>(ManifestJson)!;
+    }
+
+    /// <summary>The bare encoder of a case (forSimMim: false: no mask token; the head when NumClasses &gt; 0).</summary>
+    public static MaskedImageEncoder BuildEncoder(string name, string type, JsonElement config) => type switch
+    {
+        "vit" => new VisionTransformer(config.Deserialize<VitConfig>(ConfigJson)!, forSimMim: false),
+        "swin" => new SwinTransformer(config.Deserialize<SwinConfig>(ConfigJson)!, forSimMim: false),
+        _ => throw new InvalidOperationException($"case {name}: unknown model type '{type}'"),
+    };
 
     public static ParityCase Case(string name) =>
         Cases().SingleOrDefault(c => c.Name == name)
