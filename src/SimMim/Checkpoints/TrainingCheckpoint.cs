@@ -46,6 +46,8 @@ public static class TrainingCheckpoint
             ["rng_state"] = random.get_rng_state(),
         };
         TorchFile.Save(path, checkpoint);
+        // PyBridge's unpickler makes these outside any dispose scope; free them now rather than at some later GC.
+        TorchFile.DisposeTensors(checkpoint["optimizer"]);
     }
 
     /// <summary>Loads model weights (strictly) and, when given, optimizer state; returns the run position.</summary>
