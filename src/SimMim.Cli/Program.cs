@@ -36,7 +36,7 @@ namespace SimMim.Cli
                     .WithExample("eval", "--cfg", "configs/fashion_mnist_finetune_vit_tiny.yaml", "--resume", "output/simmim_finetune/fashion_mnist_vit_tiny/ckpt_epoch_9.pth");
                 config.AddCommand<ReconstructCommand>("reconstruct")
                     .WithDescription("Write a PNG grid: original | masked input | reconstruction | reconstruction pasted into the visible pixels.")
-                    .WithExample("reconstruct", "--cfg", "configs/demo.yaml", "--checkpoint", "output/simmim_demo/default/ckpt_epoch_4.pth", "--output", "grid.png", "a.jpg", "b.png");
+                    .WithExample("reconstruct", "--cfg", "configs/demo.yaml", "--checkpoint", "output/simmim_demo/default/ckpt_epoch_14.pth", "--output", "grid.png", "a.jpg", "b.png");
 
                 // Checkpoint interoperability (PyTorch, Hugging Face).
                 config.AddCommand<ConvertCommand>("convert")
@@ -45,7 +45,7 @@ namespace SimMim.Cli
                     .WithExample("convert", "model.safetensors", "ckpt.pth", "--to", "reference", "--model-config", "configs/fashion_mnist_swin_tiny.yaml");
                 config.AddCommand<InspectCommand>("inspect")
                     .WithDescription("List a checkpoint's keys, shapes and dtypes, its layout and parameter count (no code in it is run).")
-                    .WithExample("inspect", "output/simmim_demo/default/ckpt_epoch_4.pth");
+                    .WithExample("inspect", "output/simmim_demo/default/ckpt_epoch_14.pth");
             });
             try
             {
