@@ -10,16 +10,8 @@ namespace SimMim.Cli.Commands;
 /// <summary>`simmim pretrain`: the reference's main_simmim.py.</summary>
 public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainCommand.Settings>
 {
-    public sealed class Settings : ConfigSettings
+    public sealed class Settings : OutputSettings
     {
-        [CommandOption("--output <DIR>")]
-        [Description("Output root (overrides OUTPUT); the run writes to OUTPUT/MODEL.NAME/TAG. Default: output")]
-        public string? Output { get; init; }
-
-        [CommandOption("--tag <TAG>")]
-        [Description("Run tag (overrides TAG)")]
-        public string? Tag { get; init; }
-
         [CommandOption("--resume <CKPT>")]
         [Description("Checkpoint to resume from (overrides MODEL.RESUME). Default: the newest in the output directory.")]
         public string? Resume { get; init; }
@@ -35,9 +27,7 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var config = settings.LoadConfig();
-        if (settings.Output is not null) config = config with { Output = settings.Output };
-        if (settings.Tag is not null) config = config with { Tag = settings.Tag };
+        var config = settings.LoadRunConfig();
         if (settings.AccumulationSteps is int steps) config = config with { Train = config.Train with { AccumulationSteps = steps } };
         settings.ApplyThreads();
 

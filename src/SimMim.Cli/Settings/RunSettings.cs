@@ -5,16 +5,8 @@ using Spectre.Console.Cli;
 namespace SimMim.Cli.Settings;
 
 /// <summary>Flags of the classification verbs (finetune, linprobe, eval): output location and the pretrained checkpoint.</summary>
-public class RunSettings : ConfigSettings
+public class RunSettings : OutputSettings
 {
-    [CommandOption("--output <DIR>")]
-    [Description("Output root (overrides OUTPUT); the run writes to OUTPUT/MODEL.NAME/TAG. Default: output")]
-    public string? Output { get; init; }
-
-    [CommandOption("--tag <TAG>")]
-    [Description("Run tag (overrides TAG)")]
-    public string? Tag { get; init; }
-
     [CommandOption("--pretrained <CKPT>")]
     [Description("SimMIM pretraining checkpoint to start from (overrides PRETRAINED)")]
     public string? Pretrained { get; init; }
@@ -22,14 +14,6 @@ public class RunSettings : ConfigSettings
     [CommandOption("--label-fraction <F>")]
     [Description("Train on a class-stratified fraction of the labels, e.g. 0.01 or 0.1. Default: 1")]
     public double LabelFraction { get; init; } = 1.0;
-
-    public SimMimConfig LoadRunConfig()
-    {
-        var config = LoadConfig();
-        if (Output is not null) config = config with { Output = Output };
-        if (Tag is not null) config = config with { Tag = Tag };
-        return config;
-    }
 
     public override Spectre.Console.ValidationResult Validate()
     {

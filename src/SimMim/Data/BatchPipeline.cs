@@ -81,6 +81,28 @@ internal sealed class BatchPipeline<TBuffer> : IDisposable where TBuffer : class
         _free.Release();
     }
 
+    /// <summary>
+    /// Batches <paramref name="first"/>..<paramref name="count"/>−1 in order, each made by <paramref name="toBatch"/>
+    /// while its buffer is held; the buffer then goes back to the workers.
+    /// </summary>
+    public IEnumerable<TBatch> Drain<TBatch>(int first, int count, Func<TBuffer, TBatch> toBatch)
+    {
+        for (int k = first; k < count; k++)
+        {
+            TBuffer buffer = Take(k);
+            TBatch batch;
+            try
+            {
+                batch = toBatch(buffer);
+            }
+            finally
+            {
+                Return(buffer);
+            }
+            yield return batch;
+        }
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -106,20 +106,8 @@ public sealed class ClassificationLoader : IDisposable
         _active[run] = 0;
         try
         {
-            for (int k = 0; k < BatchesPerEpoch; k++)
-            {
-                Buffer buffer = run.Take(k);
-                ClassificationBatch batch;
-                try
-                {
-                    batch = ToTensors(buffer);
-                }
-                finally
-                {
-                    run.Return(buffer);
-                }
+            foreach (var batch in run.Drain(0, BatchesPerEpoch, ToTensors))
                 yield return batch;
-            }
         }
         finally
         {

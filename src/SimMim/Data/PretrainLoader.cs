@@ -122,20 +122,8 @@ public sealed class PretrainLoader : IDisposable
         _active[run] = 0;
         try
         {
-            for (int k = firstBatch; k < BatchesPerEpoch; k++)
-            {
-                BatchBuffer buffer = run.Take(k);
-                PretrainBatch batch;
-                try
-                {
-                    batch = ToTensors(buffer);
-                }
-                finally
-                {
-                    run.Return(buffer);
-                }
+            foreach (var batch in run.Drain(firstBatch, BatchesPerEpoch, ToTensors))
                 yield return batch;
-            }
         }
         finally
         {
