@@ -18,8 +18,10 @@ public class TrainStepTests
         if (copyFrom is not null)
             model.load_state_dict(copyFrom.state_dict());
         var groups = ParamGroups.ForPretraining(model.named_parameters(), model.NoWeightDecay, model.NoWeightDecayKeywords, 1e-2, 0.05);
+        // A large eps keeps Adam's first step a smooth function of the gradient (with eps 1e-8 it is ≈ lr·sign(g),
+        // which float noise flips for near-zero gradients) and makes it sensitive to the gradient's scale.
         var optimizer = optim.AdamW(groups.Select(g => new TorchSharp.Modules.AdamW.ParamGroup(g.Parameters,
-            new TorchSharp.Modules.AdamW.Options { LearningRate = g.BaseLr, weight_decay = g.WeightDecay })));
+            new TorchSharp.Modules.AdamW.Options { LearningRate = g.BaseLr, weight_decay = g.WeightDecay, eps = 1e-2 })));
         var schedule = new LrSchedule("cosine", epochs: 10, warmupEpochs: 0, stepsPerEpoch: 10, warmupLr: 0, minLr: 0);
         return (model, new TrainStep(optimizer, groups, schedule, accumulation, clip), groups);
     }
