@@ -97,22 +97,10 @@ public sealed class FineTuner
         using var log = new RunLog(Path.Combine(outputDir, "log.txt"));
         using var metrics = new MetricsFile(Path.Combine(outputDir, "metrics.csv"));
 
-        random.manual_seed(_config.Seed);
-        Evaluator.CheckClasses(trainSet, numClasses);
-        if (_options.LabelFraction < 1)
-            trainSet = SubsetDataset.Stratified(trainSet, _options.LabelFraction, _config.Seed);
+        trainSet = TrainingSetup.PrepareTrainSet(_config, trainSet, _options.LabelFraction);
 
-        using MaskedImageEncoder encoder = ModelFactory.BuildEncoder(_config.Model, data.ImgSize, forSimMim: false);
-        LoadResult? loaded = null;
-        if (_pretrained is not null)
-        {
-            loaded = PretrainedLoader.LoadPretrained(_pretrained, encoder);
-            foreach (string line in DescribeLoad(_pretrained, loaded))
-            {
-                log.Write(line);
-                _observer.Message(line);
-            }
-        }
+        var (built, loaded) = TrainingSetup.BuildDownstreamEncoder(_config.Model, data.ImgSize, _pretrained, log, _observer);
+        using MaskedImageEncoder encoder = built;
 
         int workers = Math.Max(1, data.NumWorkers);
         using var trainLoader = ClassificationLoader.ForTraining(trainSet, new FinetuneTransform(data.ImgSize, reprob: _config.Aug.Reprob),

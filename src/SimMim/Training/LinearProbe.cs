@@ -94,22 +94,10 @@ public sealed class LinearProbe
         using var log = new RunLog(Path.Combine(outputDir, "log.txt"));
         using var metrics = new MetricsFile(Path.Combine(outputDir, "metrics.csv"));
 
-        random.manual_seed(_config.Seed);
-        Evaluator.CheckClasses(trainSet, numClasses);
-        if (_options.LabelFraction < 1)
-            trainSet = SubsetDataset.Stratified(trainSet, _options.LabelFraction, _config.Seed);
+        trainSet = TrainingSetup.PrepareTrainSet(_config, trainSet, _options.LabelFraction);
 
-        using MaskedImageEncoder encoder = ModelFactory.BuildEncoder(_config.Model with { NumClasses = 0 }, data.ImgSize, forSimMim: false);
-        LoadResult? loaded = null;
-        if (_pretrained is not null)
-        {
-            loaded = PretrainedLoader.LoadPretrained(_pretrained, encoder);
-            foreach (string line in FineTuner.DescribeLoad(_pretrained, loaded))
-            {
-                log.Write(line);
-                _observer.Message(line);
-            }
-        }
+        var (built, loaded) = TrainingSetup.BuildDownstreamEncoder(_config.Model with { NumClasses = 0 }, data.ImgSize, _pretrained, log, _observer);
+        using MaskedImageEncoder encoder = built;
         foreach (var parameter in encoder.parameters()) parameter.requires_grad = false;
         encoder.eval();
         int block = encoder is VisionTransformer vit ? ProbeBlock(_options.Block, vit.Depth) : 0;

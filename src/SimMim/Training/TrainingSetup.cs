@@ -1,5 +1,7 @@
 using SimMim.Checkpoints;
 using SimMim.Config;
+using SimMim.Data;
+using SimMim.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -66,6 +68,44 @@ internal static class TrainingSetup
         trainStep.LastScheduleUpdate = state.LastScheduleUpdate;
         log.Write($"resumed from {resumeFrom} (epoch {state.Epoch} done, step {state.GlobalStep}, max accuracy {state.MaxAccuracy:F2} %)");
         return new RunPosition(state.Epoch + 1, state.GlobalStep, state.MaxAccuracy, resumeFrom);
+    }
+
+    /// <summary>
+    /// The start of every labelled run (fine-tune, linear probe): seed torch, check the labels against
+    /// MODEL.NUM_CLASSES and keep the requested class-stratified fraction of the training labels.
+    /// </summary>
+    public static IImageDataset PrepareTrainSet(SimMimConfig config, IImageDataset trainSet, double labelFraction)
+    {
+        torch.random.manual_seed(config.Seed);
+        Evaluator.CheckClasses(trainSet, config.Model.NumClasses);
+        return labelFraction < 1 ? SubsetDataset.Stratified(trainSet, labelFraction, config.Seed) : trainSet;
+    }
+
+    /// <summary>
+    /// The downstream encoder, with a SimMIM pretraining checkpoint loaded into it when one is given; what was
+    /// loaded, missing, unexpected and interpolated goes to the log and the observer. The caller owns the encoder.
+    /// </summary>
+    public static (MaskedImageEncoder Encoder, LoadResult? Loaded) BuildDownstreamEncoder(ModelConfig model, int imgSize,
+        string? pretrained, RunLog log, ITrainingObserver observer)
+    {
+        MaskedImageEncoder encoder = ModelFactory.BuildEncoder(model, imgSize, forSimMim: false);
+        if (pretrained is null)
+            return (encoder, null);
+        try
+        {
+            LoadResult loaded = PretrainedLoader.LoadPretrained(pretrained, encoder);
+            foreach (string line in FineTuner.DescribeLoad(pretrained, loaded))
+            {
+                log.Write(line);
+                observer.Message(line);
+            }
+            return (encoder, loaded);
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
     }
 }
 
