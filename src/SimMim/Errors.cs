@@ -25,3 +25,7 @@ public sealed class CheckpointException(string message, Exception? inner = null)
 {
     public override int ExitCode => 2;
 }
+
+/// <summary>A multi-process launch that cannot work: no MPI library, an unsupported MPI, a failed MPI call, or ranks
+/// that disagree (e.g. resuming from different checkpoints).</summary>
+public sealed class DistributedException(string message, Exception? inner = null) : SimMimUserException(message, inner);
