@@ -19,11 +19,13 @@ public sealed class ClassificationLoader : IDisposable
     private readonly int _seed;
     private readonly int _workers;
     private readonly int _prefetch;
+    private readonly DistributedSampler _sampler;
+    private readonly int _samples;
     private readonly ConcurrentDictionary<IDisposable, byte> _active = new();
     private bool _disposed;
 
     private ClassificationLoader(IImageDataset dataset, FinetuneTransform? train, int imgSize, bool crop, int batchSize,
-        int seed, int workers, int prefetch)
+        int seed, int workers, int prefetch, DistributedSampler? sampler)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize <= 0)
@@ -43,22 +45,31 @@ public sealed class ClassificationLoader : IDisposable
         _seed = seed;
         _workers = workers;
         _prefetch = prefetch;
-        BatchesPerEpoch = train is not null ? dataset.Count / batchSize : (dataset.Count + batchSize - 1) / batchSize;
+        _sampler = sampler ?? DistributedSampler.Single;
+        // Training pads to a multiple of the world size like the reference's sampler; evaluation counts each sample once.
+        _samples = _sampler.SamplesPerRank(dataset.Count, pad: train is not null);
+        if (train is not null && batchSize > _samples)
+            throw new DataException($"DATA.BATCH_SIZE ({batchSize}) is larger than each process's share of the training set " +
+                                    $"({_samples} of {dataset.Count} images over {_sampler.WorldSize} processes)");
+        BatchesPerEpoch = train is not null ? _samples / batchSize : (_samples + batchSize - 1) / batchSize;
     }
 
-    /// <summary>Shuffled, drop_last, augmented by <paramref name="transform"/>.</summary>
+    /// <summary>Shuffled, drop_last, augmented by <paramref name="transform"/>; <paramref name="sampler"/> = this rank's share.</summary>
     /// <exception cref="DataException">The data set is empty or smaller than one batch.</exception>
     public static ClassificationLoader ForTraining(IImageDataset dataset, FinetuneTransform transform, int batchSize,
-        int seed, int workers, int prefetch = 4)
+        int seed, int workers, int prefetch = 4, DistributedSampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(transform);
-        return new ClassificationLoader(dataset, transform, transform.ImgSize, crop: true, batchSize, seed, workers, prefetch);
+        return new ClassificationLoader(dataset, transform, transform.ImgSize, crop: true, batchSize, seed, workers, prefetch, sampler);
     }
 
-    /// <summary>In order, every sample, the evaluation view (resize + centre crop when <paramref name="crop"/>, TEST.CROP).</summary>
+    /// <summary>
+    /// In order, every sample, the evaluation view (resize + centre crop when <paramref name="crop"/>, TEST.CROP);
+    /// with a <paramref name="sampler"/>, every W-th sample from the rank's index, so the ranks together see each once.
+    /// </summary>
     public static ClassificationLoader ForEvaluation(IImageDataset dataset, int imgSize, bool crop, int batchSize,
-        int workers, int prefetch = 4) =>
-        new(dataset, null, imgSize, crop, batchSize, seed: 0, workers, prefetch);
+        int workers, int prefetch = 4, DistributedSampler? sampler = null) =>
+        new(dataset, null, imgSize, crop, batchSize, seed: 0, workers, prefetch, sampler);
 
     public IImageDataset Dataset => _dataset;
 
@@ -130,13 +141,13 @@ public sealed class ClassificationLoader : IDisposable
     private void Fill(int epoch, int[] order, int batchIndex, Buffer buffer, CancellationToken cancellation)
     {
         int start = batchIndex * BatchSize;
-        int n = Math.Min(BatchSize, order.Length - start);
+        int n = Math.Min(BatchSize, _samples - start);
         int pixels = OutputLength;
         for (int i = 0; i < n; i++)
         {
             cancellation.ThrowIfCancellationRequested();
-            int position = start + i;
-            int index = order[position];
+            int position = _sampler.GlobalPosition(start + i);
+            int index = _sampler.SampleAt(order, start + i);
             RgbImage image = _dataset.Load(index);
             var destination = buffer.Images.AsSpan(i * pixels, pixels);
             if (_train is not null)

@@ -20,6 +20,8 @@ public sealed class PretrainLoader : IDisposable
     private readonly int _workers;
     private readonly int _prefetch;
     private readonly bool _dropLast;
+    private readonly DistributedSampler _sampler;
+    private readonly int _samples;
     private readonly ConcurrentDictionary<IDisposable, byte> _active = new();
     private bool _disposed;
 
@@ -31,10 +33,11 @@ public sealed class PretrainLoader : IDisposable
     /// <param name="workers">Decoding threads (DATA.NUM_WORKERS); 0 decodes on the consuming thread.</param>
     /// <param name="prefetch">Batches prepared ahead of the consumer at most (in progress or ready).</param>
     /// <param name="dropLast">Drop the last incomplete batch (the reference pretrains with drop_last=True).</param>
-    /// <exception cref="DataException">The data set is smaller than one batch.</exception>
+    /// <param name="sampler">This process's share of each epoch in a data-parallel run; null = all of it.</param>
+    /// <exception cref="DataException">The data set (or this rank's share of it) is smaller than one batch.</exception>
     /// <exception cref="ConfigException">Sizes that cannot work.</exception>
     public PretrainLoader(IImageDataset dataset, PretrainTransform transform, MaskGenerator masks, int batchSize,
-        int seed, int workers, int prefetch = 4, bool dropLast = true)
+        int seed, int workers, int prefetch = 4, bool dropLast = true, DistributedSampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(transform);
@@ -73,7 +76,14 @@ public sealed class PretrainLoader : IDisposable
         _workers = workers;
         _prefetch = prefetch;
         _dropLast = dropLast;
-        BatchesPerEpoch = dropLast ? dataset.Count / batchSize : (dataset.Count + batchSize - 1) / batchSize;
+        _sampler = sampler ?? DistributedSampler.Single;
+        _samples = _sampler.SamplesPerRank(dataset.Count, pad: true);
+        if (dropLast && batchSize > _samples)
+        {
+            throw new DataException($"DATA.BATCH_SIZE ({batchSize}) is larger than each process's share of the data set " +
+                                    $"({_samples} of {dataset.Count} images over {_sampler.WorldSize} processes)");
+        }
+        BatchesPerEpoch = dropLast ? _samples / batchSize : (_samples + batchSize - 1) / batchSize;
     }
 
     public int BatchSize { get; }
@@ -148,14 +158,14 @@ public sealed class PretrainLoader : IDisposable
     private void Fill(int epoch, int[] order, int batchIndex, BatchBuffer buffer, CancellationToken cancellation)
     {
         int start = batchIndex * BatchSize;
-        int n = Math.Min(BatchSize, order.Length - start);
+        int n = Math.Min(BatchSize, _samples - start);
         int pixels = _transform.OutputLength, tokens = _masks.TokenCount;
         for (int i = 0; i < n; i++)
         {
             cancellation.ThrowIfCancellationRequested();
-            int position = start + i;
+            int position = _sampler.GlobalPosition(start + i);
             var rng = new Random(SeedMix.Combine(_seed, epoch, position));
-            RgbImage image = _dataset.Load(order[position]);
+            RgbImage image = _dataset.Load(_sampler.SampleAt(order, start + i));
             _transform.Apply(image, rng, buffer.Images.AsSpan(i * pixels, pixels));
             _masks.Generate(rng, buffer.Masks.AsSpan(i * tokens, tokens));
         }
