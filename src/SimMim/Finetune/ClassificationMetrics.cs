@@ -63,6 +63,27 @@ public sealed class ClassificationMetrics
         }
     }
 
+    /// <summary>The raw tallies as one vector (count, top-1 hits, top-5 hits, confusion matrix row by row), for summing over ranks.</summary>
+    public long[] Counts()
+    {
+        var counts = new long[3 + NumClasses * NumClasses];
+        (counts[0], counts[1], counts[2]) = (_count, _top1, _top5);
+        int i = 3;
+        foreach (long n in _confusion) counts[i++] = n;
+        return counts;
+    }
+
+    /// <summary>Replaces the tallies by <paramref name="counts"/> in the layout of <see cref="Counts"/> (e.g. their sum over ranks).</summary>
+    public void SetCounts(ReadOnlySpan<long> counts)
+    {
+        if (counts.Length != 3 + NumClasses * NumClasses)
+            throw new ArgumentException($"expected {3 + NumClasses * NumClasses} counts for {NumClasses} classes, got {counts.Length}");
+        (_count, _top1, _top5) = (counts[0], counts[1], counts[2]);
+        for (int t = 0; t < NumClasses; t++)
+            for (int p = 0; p < NumClasses; p++)
+                _confusion[t, p] = counts[3 + t * NumClasses + p];
+    }
+
     public ClassificationResult Result()
     {
         int k = NumClasses;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using SimMim.Checkpoints;
 using SimMim.Config;
 using SimMim.Data;
+using SimMim.Distributed;
 using SimMim.Finetune;
 using SimMim.Models;
 using static TorchSharp.torch;
@@ -29,15 +30,19 @@ public static class Evaluator
 
     /// <summary>Evaluates a fine-tune encoder (its head gives the logits). Leaves the encoder in eval mode.</summary>
     public static (ClassificationResult Result, double Loss) Evaluate(MaskedImageEncoder encoder, ClassificationLoader loader,
-        int numClasses, CancellationToken cancellation = default)
+        int numClasses, CancellationToken cancellation = default, IProcessGroup? group = null)
     {
         encoder.eval();
-        return Evaluate(encoder.Classify, loader, numClasses, cancellation);
+        return Evaluate(encoder.Classify, loader, numClasses, cancellation, group);
     }
 
-    /// <summary>Evaluates any classifier images (B, 3, S, S) → logits (B, classes) over <paramref name="loader"/> in order.</summary>
+    /// <summary>
+    /// Evaluates any classifier images (B, 3, S, S) → logits (B, classes) over <paramref name="loader"/> in order. With a
+    /// <paramref name="group"/> of several ranks, each loader holds a share of the set and the tallies are summed over the
+    /// ranks, so every rank gets the result for the whole set (the reference reduces top-1/top-5 over ranks).
+    /// </summary>
     public static (ClassificationResult Result, double Loss) Evaluate(Func<Tensor, Tensor> classify, ClassificationLoader loader,
-        int numClasses, CancellationToken cancellation = default)
+        int numClasses, CancellationToken cancellation = default, IProcessGroup? group = null)
     {
         var metrics = new ClassificationMetrics(numClasses);
         double lossSum = 0;
@@ -54,6 +59,15 @@ public static class Evaluator
                 count += batch.Labels.shape[0];
                 metrics.Update(logits, batch.Labels);
             }
+        }
+        if (group is { WorldSize: > 1 })
+        {
+            long[] counts = metrics.Counts();
+            double[] loss = [lossSum, count];
+            group.AllReduce<long>(counts, ReduceOp.Sum);
+            group.AllReduce<double>(loss, ReduceOp.Sum);
+            metrics.SetCounts(counts);
+            (lossSum, count) = (loss[0], (long)loss[1]);
         }
         return (metrics.Result(), count == 0 ? double.NaN : lossSum / count);
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SimMim.Checkpoints;
 using SimMim.Config;
 using SimMim.Data;
+using SimMim.Distributed;
 using SimMim.Finetune;
 using SimMim.Models;
 using static TorchSharp.torch;
@@ -42,15 +43,22 @@ public sealed class FineTuner
     private readonly FinetuneOptions _options;
     private readonly ITrainingObserver _observer;
     private readonly string? _pretrained;
+    private readonly IProcessGroup _group;
 
+    /// <param name="config">The run's configuration.</param>
+    /// <param name="options">Checkpoints, label fraction, epoch length.</param>
+    /// <param name="observer">Progress; only rank 0's is called.</param>
+    /// <param name="group">The data-parallel processes this one belongs to; null = this process alone.</param>
     /// <exception cref="ConfigException">Invalid config or an augmentation this port does not implement.</exception>
     /// <exception cref="CheckpointException">The pretrained checkpoint does not exist.</exception>
-    public FineTuner(SimMimConfig config, FinetuneOptions? options = null, ITrainingObserver? observer = null)
+    public FineTuner(SimMimConfig config, FinetuneOptions? options = null, ITrainingObserver? observer = null,
+        IProcessGroup? group = null)
     {
         ConfigValidator.Validate(config, ConfigStage.Finetune);
         CheckSupportedAugmentation(config.Aug);
         _config = config;
-        _run = ResolvedRun.Resolve(config);
+        _group = group ?? SingleProcessGroup.Instance;
+        _run = ResolvedRun.Resolve(config, _group.WorldSize);
         _options = options ?? new FinetuneOptions();
         _observer = observer ?? NullTrainingObserver.Instance;
         _pretrained = _options.PretrainedPath is { Length: > 0 } p ? p : config.Pretrained is { Length: > 0 } c ? c : null;
@@ -93,19 +101,22 @@ public sealed class FineTuner
         var train = _config.Train;
         int numClasses = _config.Model.NumClasses;
         string outputDir = _run.OutputDir;
-        Directory.CreateDirectory(outputDir);
-        using var log = new RunLog(Path.Combine(outputDir, "log.txt"));
-        using var metrics = new MetricsFile(Path.Combine(outputDir, "metrics.csv"));
+        using var parallel = new DataParallel(_group, cancellation);
+        cancellation = parallel.Token;
+        var observer = parallel.Observer(_observer);
+        using var log = parallel.OpenLog(outputDir);
+        using var metrics = parallel.OpenMetrics(outputDir);
 
         trainSet = TrainingSetup.PrepareTrainSet(_config, trainSet, _options.LabelFraction);
 
-        var (built, loaded) = TrainingSetup.BuildDownstreamEncoder(_config.Model, data.ImgSize, _pretrained, log, _observer);
+        var (built, loaded) = TrainingSetup.BuildDownstreamEncoder(_config.Model, data.ImgSize, _pretrained, log, observer);
         using MaskedImageEncoder encoder = built;
 
         int workers = Math.Max(1, data.NumWorkers);
         using var trainLoader = ClassificationLoader.ForTraining(trainSet, new FinetuneTransform(data.ImgSize, reprob: _config.Aug.Reprob),
-            data.BatchSize, _config.Seed, workers);
-        using var valLoader = ClassificationLoader.ForEvaluation(valSet, data.ImgSize, _config.Test.Crop, data.BatchSize, workers);
+            data.BatchSize, _config.Seed, workers, sampler: parallel.Sampler);
+        using var valLoader = ClassificationLoader.ForEvaluation(valSet, data.ImgSize, _config.Test.Crop, data.BatchSize, workers,
+            sampler: parallel.Sampler);
 
         int accumulation = Math.Max(1, train.AccumulationSteps);
         int stepsPerEpoch = _options.MaxStepsPerEpoch is int cap ? Math.Min(cap, trainLoader.BatchesPerEpoch) : trainLoader.BatchesPerEpoch;
@@ -113,20 +124,23 @@ public sealed class FineTuner
         var groups = LayerDecay.ForFinetuning(encoder.named_parameters(), encoder.NoWeightDecay, encoder.NoWeightDecayKeywords,
             _run.BaseLr, train.WeightDecay, train.LayerDecay, numLayers, layerId);
         using var optimizer = TrainingSetup.CreateOptimizer(groups, train, _run.BaseLr);
-        var trainStep = new TrainStep(optimizer, groups, TrainingSetup.CreateSchedule(train, _run, stepsPerEpoch), accumulation, train.ClipGrad);
+        var trainStep = new TrainStep(optimizer, groups, TrainingSetup.CreateSchedule(train, _run, stepsPerEpoch), accumulation, train.ClipGrad,
+            parallel.Reducer(groups.SelectMany(g => g.Parameters)));
         var mixupOptions = MixupOptionsOf(_config);
-        Mixup? mixup = mixupOptions.Enabled ? new Mixup(mixupOptions, _config.Seed) : null;
+        // Each rank mixes its own batch with its own draws, as the reference's per-rank seed (SEED + rank) gives.
+        Mixup? mixup = mixupOptions.Enabled ? new Mixup(mixupOptions, _config.Seed + _group.Rank) : null;
         string configYaml = ConfigWriter.ToYaml(_config);
-        File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
+        if (parallel.IsMain) File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
         var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, encoder, optimizer, trainStep, log);
         int startEpoch = position.StartEpoch;
         long globalStep = position.GlobalStep;
         double maxAccuracy = position.MaxAccuracy;
         string? resumeFrom = position.ResumedFrom;
+        parallel.Start(encoder, position, _config.Seed, data.BatchSize, log);
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
-        _observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
+        observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
             trainSet.Count, resumeFrom, get_num_threads()));
         log.Write($"fine-tune {_config.Model.Type} {_config.Model.Name}: {parameterCount:N0} parameters, {groups.Count} groups " +
                   $"(layer decay {train.LayerDecay}); train {trainSet.Count} images ({_options.LabelFraction:P0} of labels), " +
@@ -134,7 +148,8 @@ public sealed class FineTuner
                   $"loss {(mixup is null ? $"label-smoothing CE ({_config.Model.LabelSmoothing})" : "soft-target CE (mixup/cutmix)")}; " +
                   $"{(_pretrained is null ? "from scratch" : $"from {_pretrained}")}");
 
-        var meter = new StepMeter(_observer, metrics, log, data.BatchSize, stepsPerEpoch, _config.PrintFreq);
+        int globalBatch = data.BatchSize * parallel.WorldSize;
+        var meter = new StepMeter(observer, metrics, log, globalBatch, stepsPerEpoch, _config.PrintFreq);
         var epochLosses = new List<double>();
         var evaluations = new List<ClassificationResult>();
         string? lastCheckpoint = resumeFrom;
@@ -162,7 +177,7 @@ public sealed class FineTuner
                     var lossTensor = soft is not null
                         ? SoftTargetCrossEntropy.Loss(logits, soft)
                         : SoftTargetCrossEntropy.LabelSmoothing(logits, batch.Labels, _config.Model.LabelSmoothing);
-                    loss = lossTensor.item<float>();
+                    loss = parallel.StepLoss(lossTensor.item<float>());
                     trainStep.Run(lossTensor, step, stepsPerEpoch, globalStep);
                 }
                 if (!double.IsFinite(loss))
@@ -177,7 +192,7 @@ public sealed class FineTuner
             bool finishedEpoch = !cancellation.IsCancellationRequested || step == stepsPerEpoch;
             double trainSeconds = epochClock.Elapsed.TotalSeconds;
 
-            var (result, valLoss) = Evaluator.Evaluate(encoder, valLoader, numClasses, cancellation);
+            var (result, valLoss) = Evaluator.Evaluate(encoder, valLoader, numClasses, cancellation, parallel.Group);
             evaluations.Add(result);
             maxAccuracy = Math.Max(maxAccuracy, result.Top1);
             double meanLoss = lossSum / step;
@@ -187,16 +202,18 @@ public sealed class FineTuner
             if (finishedEpoch && (epoch % _config.SaveFreq == 0 || epoch == train.Epochs - 1))
             {
                 checkpointPath = Path.Combine(outputDir, TrainingCheckpoint.FileName(epoch));
-                TrainingCheckpoint.Save(checkpointPath, encoder, optimizer,
-                    new TrainingState(epoch, globalStep, trainStep.LastScheduleUpdate, configYaml, maxAccuracy));
+                if (parallel.IsMain)
+                    TrainingCheckpoint.Save(checkpointPath, encoder, optimizer,
+                        new TrainingState(epoch, globalStep, trainStep.LastScheduleUpdate, configYaml, maxAccuracy));
                 lastCheckpoint = checkpointPath;
             }
+            if (parallel.EpochSummary(encoder, epochClock.Elapsed) is { } summary) log.Write(summary);
             long rss = ProcessMemory.ResidentBytes();
-            double imagesPerSecond = step * data.BatchSize / trainSeconds;
+            double imagesPerSecond = step * globalBatch / trainSeconds;
             log.Write($"epoch {epoch} done: train loss {meanLoss:F4}, {trainSeconds:F1} s, {imagesPerSecond:F1} img/s; " +
                       $"val loss {valLoss:F4}, top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Count} images), " +
                       $"max top-1 {maxAccuracy:F2} %; rss {rss / 1048576} MiB" + (checkpointPath is null ? "" : $", saved {checkpointPath}"));
-            _observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, imagesPerSecond, rss, checkpointPath, null,
+            observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, imagesPerSecond, rss, checkpointPath, null,
                 result.Top1, result.Top5, maxAccuracy));
         }
         return new FinetuneResult(outputDir, lastCheckpoint, loaded, epochLosses, evaluations, maxAccuracy, trainSet.Count,

@@ -5,7 +5,7 @@ namespace SimMim.Training;
 /// <summary>Per-step numbers as CSV (loss curve, lr, grad norm, throughput, RSS) for plots and memory checks.</summary>
 public sealed class MetricsFile : IDisposable
 {
-    private readonly StreamWriter _writer;
+    private readonly TextWriter _writer;
 
     public MetricsFile(string path)
     {
@@ -13,6 +13,11 @@ public sealed class MetricsFile : IDisposable
         _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read));
         if (fresh) _writer.WriteLine("epoch,step,global_step,loss,lr,grad_norm,images_per_second,rss_bytes");
     }
+
+    private MetricsFile(TextWriter writer) => _writer = writer;
+
+    /// <summary>A metrics file that keeps nothing: the ranks other than 0 of a data-parallel run.</summary>
+    public static MetricsFile Discard() => new(TextWriter.Null);
 
     public void Step(int epoch, int step, long globalStep, double loss, double lr, double gradNorm, double imagesPerSecond, long rss)
     {

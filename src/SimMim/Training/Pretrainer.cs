@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SimMim.Checkpoints;
 using SimMim.Config;
 using SimMim.Data;
+using SimMim.Distributed;
 using SimMim.Masking;
 using SimMim.Models;
 using SimMim.Visualization;
@@ -32,12 +33,19 @@ public sealed class Pretrainer
     private readonly ResolvedRun _run;
     private readonly PretrainOptions _options;
     private readonly ITrainingObserver _observer;
+    private readonly IProcessGroup _group;
 
-    public Pretrainer(SimMimConfig config, PretrainOptions? options = null, ITrainingObserver? observer = null)
+    /// <param name="config">The run's configuration.</param>
+    /// <param name="options">Resume point and reporting.</param>
+    /// <param name="observer">Progress; only rank 0's is called.</param>
+    /// <param name="group">The data-parallel processes this one belongs to; null = this process alone.</param>
+    public Pretrainer(SimMimConfig config, PretrainOptions? options = null, ITrainingObserver? observer = null,
+        IProcessGroup? group = null)
     {
         ConfigValidator.Validate(config, ConfigStage.Pretrain);
         _config = config;
-        _run = ResolvedRun.Resolve(config);
+        _group = group ?? SingleProcessGroup.Instance;
+        _run = ResolvedRun.Resolve(config, _group.WorldSize);
         _options = options ?? new PretrainOptions();
         _observer = observer ?? NullTrainingObserver.Instance;
     }
@@ -47,16 +55,18 @@ public sealed class Pretrainer
         var data = _config.Data;
         var train = _config.Train;
         string outputDir = _run.OutputDir;
-        Directory.CreateDirectory(outputDir);
-        using var log = new RunLog(Path.Combine(outputDir, "log.txt"));
-        using var metrics = new MetricsFile(Path.Combine(outputDir, "metrics.csv"));
+        using var parallel = new DataParallel(_group, cancellation);
+        cancellation = parallel.Token;
+        var observer = parallel.Observer(_observer);
+        using var log = parallel.OpenLog(outputDir);
+        using var metrics = parallel.OpenMetrics(outputDir);
 
         random.manual_seed(_config.Seed);
         IImageDataset dataset = DatasetFactory.Open(data.DataPath);
         using SimMimModel model = ModelFactory.BuildSimMim(_config.Model, data.ImgSize);
         var masks = new MaskGenerator(data.ImgSize, data.MaskPatchSize, model.ModelPatchSize, data.MaskRatio);
         using var loader = new PretrainLoader(dataset, new PretrainTransform(data.ImgSize), masks, data.BatchSize,
-            _config.Seed, Math.Max(1, data.NumWorkers));
+            _config.Seed, Math.Max(1, data.NumWorkers), sampler: parallel.Sampler);
 
         int accumulation = Math.Max(1, train.AccumulationSteps);
         int stepsPerEpoch = _options.MaxStepsPerEpoch is int cap ? Math.Min(cap, loader.BatchesPerEpoch) : loader.BatchesPerEpoch;
@@ -64,24 +74,27 @@ public sealed class Pretrainer
             _run.BaseLr, train.WeightDecay);
         using var optimizer = TrainingSetup.CreateOptimizer(groups, train, _run.BaseLr);
         var schedule = TrainingSetup.CreateSchedule(train, _run, stepsPerEpoch);
-        var trainStep = new TrainStep(optimizer, groups, schedule, accumulation, train.ClipGrad);
+        var trainStep = new TrainStep(optimizer, groups, schedule, accumulation, train.ClipGrad,
+            parallel.Reducer(groups.SelectMany(g => g.Parameters)));
         string configYaml = ConfigWriter.ToYaml(_config);
-        File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
+        if (parallel.IsMain) File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
         var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, model, optimizer, trainStep, log);
         int startEpoch = position.StartEpoch;
         long globalStep = position.GlobalStep;
         string? resumeFrom = position.ResumedFrom;
+        parallel.Start(model, position, _config.Seed, data.BatchSize, log);
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
-        _observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
+        observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
             dataset.Count, resumeFrom, get_num_threads()));
         log.Write($"model {_config.Model.Type} {_config.Model.Name}: {parameterCount:N0} parameters; data {data.DataPath} " +
                   $"({dataset.Count} images); batch {data.BatchSize}×{accumulation}; lr {_run.BaseLr:G4} " +
                   $"(warmup {_run.WarmupLr:G4}, min {_run.MinLr:G4}); epochs {startEpoch}..{train.Epochs - 1}");
 
-        var gridSamples = ReconstructionSamples.Take(dataset, data.ImgSize, masks, _options.GridImages, _config.Seed);
-        var meter = new StepMeter(_observer, metrics, log, data.BatchSize, stepsPerEpoch, _config.PrintFreq);
+        var gridSamples = parallel.IsMain ? ReconstructionSamples.Take(dataset, data.ImgSize, masks, _options.GridImages, _config.Seed) : null;
+        int globalBatch = data.BatchSize * parallel.WorldSize;
+        var meter = new StepMeter(observer, metrics, log, globalBatch, stepsPerEpoch, _config.PrintFreq);
         var epochLosses = new List<double>();
         string? lastCheckpoint = resumeFrom, lastGrid = null;
 
@@ -104,7 +117,7 @@ public sealed class Pretrainer
                 using (batch)
                 {
                     SimMimOutput output = model.call(batch.Images, batch.Masks);
-                    loss = output.Loss.item<float>();
+                    loss = parallel.StepLoss(output.Loss.item<float>());
                     trainStep.Run(output.Loss, step, stepsPerEpoch, globalStep);
                 }
                 if (!double.IsFinite(loss))
@@ -120,26 +133,31 @@ public sealed class Pretrainer
 
             double meanLoss = lossSum / step;
             epochLosses.Add(meanLoss);
-            lastGrid = Path.Combine(outputDir, $"reconstruction_epoch_{epoch}.png");
-            ReconstructionGrid.Write(model, gridSamples, lastGrid);
+            if (gridSamples is not null)
+            {
+                lastGrid = Path.Combine(outputDir, $"reconstruction_epoch_{epoch}.png");
+                ReconstructionGrid.Write(model, gridSamples, lastGrid);
+            }
 
             bool finishedEpoch = !cancellation.IsCancellationRequested || step == stepsPerEpoch;
             string? checkpointPath = null;
             if (finishedEpoch && (epoch % _config.SaveFreq == 0 || epoch == train.Epochs - 1))
             {
                 checkpointPath = Path.Combine(outputDir, TrainingCheckpoint.FileName(epoch));
-                TrainingCheckpoint.Save(checkpointPath, model, optimizer,
-                    new TrainingState(epoch, globalStep, trainStep.LastScheduleUpdate, configYaml));
+                if (parallel.IsMain)
+                    TrainingCheckpoint.Save(checkpointPath, model, optimizer,
+                        new TrainingState(epoch, globalStep, trainStep.LastScheduleUpdate, configYaml));
                 lastCheckpoint = checkpointPath;
             }
+            if (parallel.EpochSummary(model, epochClock.Elapsed) is { } summary) log.Write(summary);
             long rss = ProcessMemory.ResidentBytes();
-            double epochImagesPerSecond = step * data.BatchSize / epochClock.Elapsed.TotalSeconds;
+            double epochImagesPerSecond = step * globalBatch / epochClock.Elapsed.TotalSeconds;
             log.Write($"epoch {epoch} done: mean loss {meanLoss:F4}, {epochClock.Elapsed.TotalSeconds:F1} s, " +
                       $"{epochImagesPerSecond:F1} img/s, rss {rss / 1048576} MiB" +
                       (checkpointPath is null ? "" : $", saved {checkpointPath}"));
-            _observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, epochImagesPerSecond, rss, checkpointPath, lastGrid));
+            observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, epochImagesPerSecond, rss, checkpointPath, lastGrid));
         }
-        gridSamples.Dispose();
+        gridSamples?.Dispose();
         return new PretrainResult(outputDir, lastCheckpoint, lastGrid, epochLosses, ProcessMemory.PeakResidentBytes());
     }
 }

@@ -1,3 +1,4 @@
+using SimMim.Distributed;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -17,8 +18,16 @@ public sealed class TrainStep
     private readonly IList<Parameter> _parameters;
     private readonly int _accumulation;
     private readonly double _clipGrad;
+    private readonly GradientAllReducer? _reducer;
 
-    public TrainStep(OptimizerHelper optimizer, IReadOnlyList<ParamGroup> groups, LrSchedule schedule, int accumulation, double clipGrad)
+    /// <param name="optimizer">Steps the parameters of <paramref name="groups"/>.</param>
+    /// <param name="groups">Parameter groups with their base lr.</param>
+    /// <param name="schedule">Per-step lr.</param>
+    /// <param name="accumulation">Micro-batches per optimizer step (1 = none).</param>
+    /// <param name="clipGrad">Gradient-norm clip (0 = off).</param>
+    /// <param name="reducer">Averages gradients over data-parallel ranks before clipping; null for one process.</param>
+    public TrainStep(OptimizerHelper optimizer, IReadOnlyList<ParamGroup> groups, LrSchedule schedule, int accumulation, double clipGrad,
+        GradientAllReducer? reducer = null)
     {
         _optimizer = optimizer;
         _groups = groups;
@@ -26,6 +35,7 @@ public sealed class TrainStep
         _parameters = groups.SelectMany(g => g.Parameters).ToList();
         _accumulation = Math.Max(1, accumulation);
         _clipGrad = clipGrad;
+        _reducer = reducer;
     }
 
     /// <summary>The loader iteration at which the lr was last set from the schedule (-1 before the first step).</summary>
@@ -49,6 +59,8 @@ public sealed class TrainStep
         if ((stepInEpoch + 1) % _accumulation != 0 && stepInEpoch + 1 != stepsPerEpoch)
             return false;
 
+        // DDP has averaged the gradients by the time the reference clips them.
+        _reducer?.AllReduce();
         // The reference clips to CLIP_GRAD and logs the norm; with clipping off it still logs the norm.
         LastGradNorm = nn.utils.clip_grad_norm_(_parameters, _clipGrad > 0 ? _clipGrad : double.MaxValue);
         int index = 0;

@@ -45,4 +45,25 @@ public class ClassificationMetricsTests
         Assert.Null(back.PerClassAccuracy[1]);
         Assert.Throws<ArgumentOutOfRangeException>(() => metrics.Update([0f, 1f, 2f], [3L]));
     }
+    [Fact]
+    public void SummedCountsOfTwoHalvesGiveTheResultOfTheWhole()
+    {
+        float[] logits = [3, 1, 0, 0, 2, 1, 1, 0, 5, 2, 1, 0, 0, 0, 1, 4, 3, 2];
+        long[] labels = [0, 1, 2, 1, 2, 0];
+        var whole = new ClassificationMetrics(3);
+        whole.Update(logits, labels);
+        var first = new ClassificationMetrics(3);
+        first.Update(logits.AsSpan(0, 9), labels.AsSpan(0, 3));
+        var second = new ClassificationMetrics(3);
+        second.Update(logits.AsSpan(9), labels.AsSpan(3));
+
+        var merged = new ClassificationMetrics(3);
+        merged.SetCounts(first.Counts().Zip(second.Counts(), (a, b) => a + b).ToArray());
+
+        var expected = whole.Result();
+        var actual = merged.Result();
+        Assert.Equal((expected.Count, expected.Top1, expected.Top5), (actual.Count, actual.Top1, actual.Top5));
+        Assert.Equal(expected.ConfusionMatrix, actual.ConfusionMatrix);
+        Assert.Throws<ArgumentException>(() => merged.SetCounts(new long[5]));
+    }
 }
