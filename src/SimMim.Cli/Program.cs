@@ -46,6 +46,11 @@ namespace SimMim.Cli
                 config.AddCommand<InspectCommand>("inspect")
                     .WithDescription("List a checkpoint's keys, shapes and dtypes, its layout and parameter count (no code in it is run).")
                     .WithExample("inspect", "output/simmim_demo/default/ckpt_epoch_14.pth");
+
+                // Data-parallel runs (docs/DISTRIBUTED.md).
+                config.AddCommand<MpiCheckCommand>("mpi-check")
+                    .WithDescription("Under mpirun: check all-reduce and broadcast across the processes and time the gradient all-reduce of the --cfg model.")
+                    .WithExample("mpi-check", "--cfg", "configs/fashion_mnist_vit_tiny.yaml");
             });
             try
             {

@@ -36,6 +36,7 @@ public sealed class EvalCommand(IAnsiConsole console) : Command<EvalCommand.Sett
         var config = settings.LoadConfig();
         if (settings.Output is not null) config = config with { Output = settings.Output };
         if (settings.Tag is not null) config = config with { Tag = settings.Tag };
+        DistributedLaunch.RefuseParallel("eval");
         settings.ApplyThreads();
         var report = Evaluator.Run(config, settings.Resume!, cancellationToken);
         var r = report.Result;

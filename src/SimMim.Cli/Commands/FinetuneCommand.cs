@@ -24,20 +24,22 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var config = settings.LoadRunConfig();
-        settings.ApplyThreads();
-        using var interrupt = new ConsoleInterrupt();
-        var observer = new ConsoleTrainingObserver(console);
-        var trainer = new FineTuner(config,
-            new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch), observer);
-        var result = observer.Run(() => trainer.Run(interrupt.Token));
-        if (interrupt.Token.IsCancellationRequested)
+        return DistributedLaunch.Run(settings, console, (group, console) =>
         {
-            console.MarkupLineInterpolated($"[yellow]interrupted[/]; last checkpoint: {result.LastCheckpoint ?? "(none)"}");
-            return 130;
-        }
-        console.MarkupLineInterpolated($"max top-1: [bold green]{result.MaxAccuracy:F2} %[/]");
-        console.MarkupLineInterpolated($"checkpoint: [green]{result.LastCheckpoint ?? "(none)"}[/]");
-        console.MarkupLineInterpolated($"log: {Path.Combine(result.OutputDirectory, "log.txt")}");
-        return 0;
+            using var interrupt = new ConsoleInterrupt();
+            var observer = new ConsoleTrainingObserver(console);
+            var trainer = new FineTuner(config,
+                new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch), observer, group);
+            var result = observer.Run(() => trainer.Run(interrupt.Token));
+            if (interrupt.Token.IsCancellationRequested)
+            {
+                console.MarkupLineInterpolated($"[yellow]interrupted[/]; last checkpoint: {result.LastCheckpoint ?? "(none)"}");
+                return 130;
+            }
+            console.MarkupLineInterpolated($"max top-1: [bold green]{result.MaxAccuracy:F2} %[/]");
+            console.MarkupLineInterpolated($"checkpoint: [green]{result.LastCheckpoint ?? "(none)"}[/]");
+            console.MarkupLineInterpolated($"log: {Path.Combine(result.OutputDirectory, "log.txt")}");
+            return 0;
+        });
     }
 }

@@ -27,6 +27,7 @@ public sealed class LinprobeCommand(IAnsiConsole console) : Command<LinprobeComm
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var config = settings.LoadRunConfig();
+        DistributedLaunch.RefuseParallel("linprobe");
         settings.ApplyThreads();
         using var interrupt = new ConsoleInterrupt();
         var observer = new ConsoleTrainingObserver(console);

@@ -29,21 +29,22 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
     {
         var config = settings.LoadRunConfig();
         if (settings.AccumulationSteps is int steps) config = config with { Train = config.Train with { AccumulationSteps = steps } };
-        settings.ApplyThreads();
-
-        using var interrupt = new ConsoleInterrupt();
-        var observer = new ConsoleTrainingObserver(console);
-        var trainer = new Pretrainer(config, new PretrainOptions(settings.Resume, settings.StepsPerEpoch), observer);
-        var result = observer.Run(() => trainer.Run(interrupt.Token));
-
-        if (interrupt.Token.IsCancellationRequested)
+        return DistributedLaunch.Run(settings, console, (group, console) =>
         {
-            console.MarkupLineInterpolated($"[yellow]interrupted[/]; last checkpoint: {result.LastCheckpoint ?? "(none)"}");
-            return 130;
-        }
-        console.MarkupLineInterpolated($"checkpoint: [green]{result.LastCheckpoint ?? "(none)"}[/]");
-        console.MarkupLineInterpolated($"reconstructions: [green]{result.LastReconstruction ?? "(none)"}[/]");
-        console.MarkupLineInterpolated($"log: {Path.Combine(result.OutputDirectory, "log.txt")}");
-        return 0;
+            using var interrupt = new ConsoleInterrupt();
+            var observer = new ConsoleTrainingObserver(console);
+            var trainer = new Pretrainer(config, new PretrainOptions(settings.Resume, settings.StepsPerEpoch), observer, group);
+            var result = observer.Run(() => trainer.Run(interrupt.Token));
+
+            if (interrupt.Token.IsCancellationRequested)
+            {
+                console.MarkupLineInterpolated($"[yellow]interrupted[/]; last checkpoint: {result.LastCheckpoint ?? "(none)"}");
+                return 130;
+            }
+            console.MarkupLineInterpolated($"checkpoint: [green]{result.LastCheckpoint ?? "(none)"}[/]");
+            console.MarkupLineInterpolated($"reconstructions: [green]{result.LastReconstruction ?? "(none)"}[/]");
+            console.MarkupLineInterpolated($"log: {Path.Combine(result.OutputDirectory, "log.txt")}");
+            return 0;
+        });
     }
 }

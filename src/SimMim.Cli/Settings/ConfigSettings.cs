@@ -27,7 +27,7 @@ public class ConfigSettings : CommandSettings
     public int? BatchSize { get; init; }
 
     [CommandOption("--threads <N>")]
-    [Description("Torch compute threads. Default: OMP_NUM_THREADS, else the number of cores.")]
+    [Description("Torch compute threads. Default: OMP_NUM_THREADS, else the number of cores (shared out among the processes mpirun starts on this machine).")]
     public int? Threads { get; init; }
 
     public SimMimConfig LoadConfig()
@@ -38,10 +38,13 @@ public class ConfigSettings : CommandSettings
         return config;
     }
 
-    public int ApplyThreads()
+    /// <param name="processesOnThisMachine">Processes sharing this machine's cores; more than one thread per core
+    /// halves the speed of each (measured under mpirun), so by default they split the cores.</param>
+    public int ApplyThreads(int processesOnThisMachine = 1)
     {
         int threads = Threads
-            ?? (int.TryParse(Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), out int omp) && omp > 0 ? omp : Environment.ProcessorCount);
+            ?? (int.TryParse(Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), out int omp) && omp > 0 ? omp
+                : Math.Max(1, Environment.ProcessorCount / Math.Max(1, processesOnThisMachine)));
         TorchSharp.torch.set_num_threads(threads);
         return threads;
     }
