@@ -1,11 +1,12 @@
-using System.Diagnostics;
 using System.Globalization;
+using SimMim.Tests.Parity;
 
 namespace SimMim.Tests.Distributed;
 
 /// <summary>Runs the built `simmim` as a child process, alone or under `mpirun -np N`.</summary>
 internal static class MpirunProcesses
 {
+    // Generous: under mpirun on a loaded 2-core machine a rank waits for CPU as well as for the other rank.
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(300);
 
     /// <summary>mpirun on PATH, or null.</summary>
@@ -31,20 +32,13 @@ internal static class MpirunProcesses
             ["-np", processes.ToString(CultureInfo.InvariantCulture), "--bind-to", "none", "--oversubscribe", "--allow-run-as-root",
              "--mca", "mpi_yield_when_idle", "1", Simmim, .. args], null);
 
-    private static (int ExitCode, string Output) Run(string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
-    {
-        var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args) info.ArgumentList.Add(a);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{fileName} {string.Join(' ', args)} did not finish within {Timeout.TotalSeconds} s");
-        }
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
+    /// <summary>One process per argument list, each with its own arguments (mpirun's `-np 1 a : -np 1 b` form).</summary>
+    public static (int ExitCode, string Output) LaunchEach(params string[][] perProcess) =>
+        Run(Mpirun ?? throw new InvalidOperationException("mpirun is not installed"),
+            ["--bind-to", "none", "--oversubscribe", "--allow-run-as-root", "--mca", "mpi_yield_when_idle", "1",
+             .. perProcess.SelectMany((args, i) => (string[])[.. (i > 0 ? [":"] : Array.Empty<string>()), "-np", "1", Simmim, .. args])],
+            null);
+
+    private static (int ExitCode, string Output) Run(string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment) =>
+        ParityFixtures.RunProcess(fileName, args, environment, Timeout);
 }

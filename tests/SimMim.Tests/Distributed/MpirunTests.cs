@@ -150,6 +150,12 @@ public sealed class MpirunTests : IDisposable
         Assert.Contains("resumed from", log);
         AssertIdenticalReplicas(log, epochs: 3);
 
+        // Processes that would resume from different checkpoints stop together, saying why.
+        string[] resumeFrom(int epoch) => [.. two, "--resume", Path.Combine(twoDir, $"ckpt_epoch_{epoch}.pth"), "--opts", "TRAIN.EPOCHS", "4"];
+        var mismatch = MpirunProcesses.LaunchEach(resumeFrom(1), resumeFrom(2));
+        Assert.NotEqual(0, mismatch.ExitCode);
+        Assert.Contains("resumed at different points", mismatch.Output.ReplaceLineEndings(" "));
+
         // And the two runs end with the same weights.
         var config = ConfigLoader.Load(cfg);
         using var oneModel = ModelFactory.BuildSimMim(config.Model, config.Data.ImgSize);
@@ -182,6 +188,17 @@ public sealed class MpirunTests : IDisposable
         string[] expected = Evaluations(File.ReadAllText(Path.Combine(oneDir, "log.txt")));
         Assert.Equal(2, expected.Length);
         Assert.Equal(expected, Evaluations(log));
+    }
+
+    [MpirunFact]
+    public void AProcessThatFailsStopsTheRunInsteadOfLeavingTheOthersWaiting()
+    {
+        string cfg = Write("pretrain.yaml", PretrainConfig);
+        string[] args = ["pretrain", "--cfg", cfg, "--threads", "1", "--output", _dir, "--steps-per-epoch", "2"];
+        // Rank 1's batch does not fit its share: it fails after MPI is up, while rank 0 waits in a collective.
+        var (code, output) = MpirunProcesses.LaunchEach([.. args, "--batch-size", "4"], [.. args, "--batch-size", "5000"]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("DATA.BATCH_SIZE (5000)", output);
     }
 
     [MpirunFact]

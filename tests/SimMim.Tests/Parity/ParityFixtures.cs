@@ -134,8 +134,12 @@ internal static class ParityFixtures
 
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(120);
 
-    /// <summary>Runs a process (python3) with a timeout; returns its exit code and stdout + stderr.</summary>
-    public static (int ExitCode, string Output) RunProcess(string fileName, IEnumerable<string> args)
+    /// <summary>
+    /// Runs a process (python3, simmim, mpirun) with a timeout (120 s unless given), optionally with extra
+    /// environment variables; returns its exit code and stdout + stderr.
+    /// </summary>
+    public static (int ExitCode, string Output) RunProcess(string fileName, IEnumerable<string> args,
+        IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -147,13 +151,18 @@ internal static class ParityFixtures
         {
             info.ArgumentList.Add(a);
         }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(ProcessTimeout))
+        TimeSpan limit = timeout ?? ProcessTimeout;
+        if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"{fileName} {string.Join(' ', args)} did not finish within {ProcessTimeout.TotalSeconds} s");
+            Assert.Fail($"{fileName} {string.Join(' ', args)} did not finish within {limit.TotalSeconds} s");
         }
         process.WaitForExit();
         return (process.ExitCode, stdout.Result + stderr.Result);
