@@ -84,7 +84,7 @@ internal sealed class DataParallel : IDisposable
         ModuleSync.BroadcastFromMain(_group, model);
         random.manual_seed(seed + _group.Rank);
         log.Write($"data parallel: {WorldSize} processes ({_group.LocalSize} on this machine, {_group.Description}); " +
-                  $"global batch {localBatch * WorldSize}; {get_num_threads()} torch threads per process" +
+                  $"global batch {localBatch * WorldSize}; torch threads per process: {get_num_threads()}" +
                   (_reducer is null ? "" : $"; gradients: {_reducer.BytesPerStep / 1048576.0:F2} MB in {_reducer.BucketCount} " +
                                            $"bucket(s) of ≤ {GradientAllReducer.DefaultBucketBytes >> 20} MB per all-reduce"));
     }
