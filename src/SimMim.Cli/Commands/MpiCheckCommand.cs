@@ -32,8 +32,9 @@ public sealed class MpiCheckCommand(IAnsiConsole console) : Command<MpiCheckComm
             console.WriteLine("all-reduce, broadcast, weight spread: correct");
             console.WriteLine($"model: {config.Model.Type} {config.Model.Name}, {r.Parameters:N0} parameters");
             console.WriteLine($"gradients: {r.GradientBytes / 1048576.0:F2} MB in {r.Buckets} bucket(s)");
-            console.WriteLine($"gradient all-reduce: {r.MeanMilliseconds:F2} ms mean, {r.MinMilliseconds:F2} ms best of {r.Iterations}");
-            console.WriteLine($"  inside MPI: {r.MpiMilliseconds:F2} ms mean, {r.GradientBytes / 1e6 / (r.MeanMilliseconds / 1e3):F0} MB/s");
+            console.WriteLine($"gradient all-reduce: {r.MeanMilliseconds:F2} ms mean, {r.MinMilliseconds:F2} ms best of {r.Iterations}, " +
+                              $"{r.GradientBytes / 1e6 / (r.MeanMilliseconds / 1e3):F0} MB/s");
+            console.WriteLine($"  inside MPI: {r.MpiMilliseconds:F2} ms mean, {r.GradientBytes / 1e6 / (r.MpiMilliseconds / 1e3):F0} MB/s");
             console.WriteLine($"per-step loss all-reduce: {r.SmallAllReduceMicroseconds:F1} µs");
             return 0;
         });
