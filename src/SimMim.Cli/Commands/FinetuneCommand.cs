@@ -19,6 +19,17 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         [CommandOption("--steps-per-epoch <N>")]
         [Description("Cut every epoch to at most N steps (quick trials)")]
         public int? StepsPerEpoch { get; init; }
+
+        [CommandOption("--eval-freq <N>")]
+        [Description("Validate every N epochs and after the last. Default: 1")]
+        public int EvalFrequency { get; init; } = 1;
+
+        public override ValidationResult Validate()
+        {
+            var result = base.Validate();
+            if (!result.Successful) return result;
+            return EvalFrequency >= 1 ? ValidationResult.Success() : ValidationResult.Error($"--eval-freq must be at least 1, got {EvalFrequency}");
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -28,7 +39,8 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         using var interrupt = new ConsoleInterrupt();
         var observer = new ConsoleTrainingObserver(console);
         var trainer = new FineTuner(config,
-            new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch), observer);
+            new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch,
+                settings.EvalFrequency), observer);
         var result = observer.Run(() => trainer.Run(interrupt.Token));
         if (interrupt.Token.IsCancellationRequested)
         {

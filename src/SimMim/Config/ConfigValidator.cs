@@ -69,6 +69,9 @@ public static class ConfigValidator
             Require(model.NumClasses >= 1, $"MODEL.NUM_CLASSES must be at least 1, got {model.NumClasses}");
             Require(train.LayerDecay > 0 && train.LayerDecay <= 1,
                 $"TRAIN.LAYER_DECAY must be in (0, 1], got {train.LayerDecay}");
+            IReadOnlyList<double> scale = config.Aug.Scale;
+            Require(scale.Count == 2 && scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1,
+                $"AUG.SCALE must be two numbers 0 < min <= max <= 1, got [{string.Join(", ", scale)}]");
         }
 
         if (!isVit)

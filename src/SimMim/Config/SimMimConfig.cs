@@ -132,6 +132,11 @@ public sealed record AugConfig
 {
     public double ColorJitter { get; init; } = 0.4;
     public string AutoAugment { get; init; } = "rand-m9-mstd0.5-inc1";
+    /// <summary>
+    /// RandomResizedCrop's area range (timm's <c>scale</c> argument; not a reference key — the reference always uses
+    /// timm's default 0.08–1, which crops most of a small object away on 28-px images).
+    /// </summary>
+    public IReadOnlyList<double> Scale { get; init; } = [0.08, 1.0];
     public double Reprob { get; init; } = 0.25;
     public string Remode { get; init; } = "pixel";
     public int Recount { get; init; } = 1;

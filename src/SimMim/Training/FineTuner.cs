@@ -13,15 +13,17 @@ namespace SimMim.Training;
 /// <param name="ResumePath">Fine-tuning checkpoint to resume; otherwise the newest in the output directory (TRAIN.AUTO_RESUME).</param>
 /// <param name="LabelFraction">Train on a class-stratified subset of this fraction of the training set (seeded by SEED).</param>
 /// <param name="MaxStepsPerEpoch">Cuts every epoch short (tests, quick trials); null = the whole data set.</param>
+/// <param name="EvalFrequency">Validate every this many epochs and after the last (the reference: every epoch). Small
+/// label fractions run many short epochs, where validating each one would cost more than training.</param>
 public sealed record FinetuneOptions(string? PretrainedPath = null, string? ResumePath = null, double LabelFraction = 1.0,
-    int? MaxStepsPerEpoch = null);
+    int? MaxStepsPerEpoch = null, int EvalFrequency = 1);
 
 /// <summary>What a finished fine-tuning run leaves behind.</summary>
 /// <param name="OutputDirectory">OUTPUT/MODEL.NAME/TAG.</param>
 /// <param name="LastCheckpoint">The newest checkpoint written or resumed from.</param>
 /// <param name="Pretrained">What the pretrained load did (null when trained from scratch).</param>
 /// <param name="EpochLosses">Mean training loss of each epoch run.</param>
-/// <param name="Evaluations">Validation after each epoch run.</param>
+/// <param name="Evaluations">Validation after each validated epoch, in order; the last is the final model's.</param>
 /// <param name="MaxAccuracy">Best validation top-1 (percent), including epochs before a resume.</param>
 /// <param name="TrainImages">Images in the (possibly label-fraction) training set.</param>
 /// <param name="PeakRssBytes">Peak resident memory of the process.</param>
@@ -52,6 +54,8 @@ public sealed class FineTuner
         _config = config;
         _run = ResolvedRun.Resolve(config);
         _options = options ?? new FinetuneOptions();
+        if (_options.EvalFrequency < 1)
+            throw new ConfigException($"the evaluation frequency must be at least 1 epoch, got {_options.EvalFrequency}");
         _observer = observer ?? NullTrainingObserver.Instance;
         _pretrained = _options.PretrainedPath is { Length: > 0 } p ? p : config.Pretrained is { Length: > 0 } c ? c : null;
         if (_pretrained is not null && !File.Exists(_pretrained))
@@ -103,7 +107,7 @@ public sealed class FineTuner
         using MaskedImageEncoder encoder = built;
 
         int workers = Math.Max(1, data.NumWorkers);
-        using var trainLoader = ClassificationLoader.ForTraining(trainSet, new FinetuneTransform(data.ImgSize, reprob: _config.Aug.Reprob),
+        using var trainLoader = ClassificationLoader.ForTraining(trainSet, new FinetuneTransform(data.ImgSize, _config.Aug.Scale[0], _config.Aug.Scale[1], reprob: _config.Aug.Reprob),
             data.BatchSize, _config.Seed, workers);
         using var valLoader = ClassificationLoader.ForEvaluation(valSet, data.ImgSize, _config.Test.Crop, data.BatchSize, workers);
 
@@ -177,9 +181,14 @@ public sealed class FineTuner
             bool finishedEpoch = !cancellation.IsCancellationRequested || step == stepsPerEpoch;
             double trainSeconds = epochClock.Elapsed.TotalSeconds;
 
-            var (result, valLoss) = Evaluator.Evaluate(encoder, valLoader, numClasses, cancellation);
-            evaluations.Add(result);
-            maxAccuracy = Math.Max(maxAccuracy, result.Top1);
+            ClassificationResult? result = null;
+            double valLoss = double.NaN;
+            if ((epoch + 1) % _options.EvalFrequency == 0 || epoch == train.Epochs - 1 || !finishedEpoch)
+            {
+                (result, valLoss) = Evaluator.Evaluate(encoder, valLoader, numClasses, cancellation);
+                evaluations.Add(result);
+                maxAccuracy = Math.Max(maxAccuracy, result.Top1);
+            }
             double meanLoss = lossSum / step;
             epochLosses.Add(meanLoss);
 
@@ -193,11 +202,12 @@ public sealed class FineTuner
             }
             long rss = ProcessMemory.ResidentBytes();
             double imagesPerSecond = step * data.BatchSize / trainSeconds;
+            string validation = result is null ? "not validated" :
+                $"val loss {valLoss:F4}, top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Count} images), max top-1 {maxAccuracy:F2} %";
             log.Write($"epoch {epoch} done: train loss {meanLoss:F4}, {trainSeconds:F1} s, {imagesPerSecond:F1} img/s; " +
-                      $"val loss {valLoss:F4}, top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Count} images), " +
-                      $"max top-1 {maxAccuracy:F2} %; rss {rss / 1048576} MiB" + (checkpointPath is null ? "" : $", saved {checkpointPath}"));
+                      $"{validation}; rss {rss / 1048576} MiB" + (checkpointPath is null ? "" : $", saved {checkpointPath}"));
             _observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, imagesPerSecond, rss, checkpointPath, null,
-                result.Top1, result.Top5, maxAccuracy));
+                result?.Top1, result?.Top5, result is null ? null : maxAccuracy));
         }
         return new FinetuneResult(outputDir, lastCheckpoint, loaded, epochLosses, evaluations, maxAccuracy, trainSet.Count,
             ProcessMemory.PeakResidentBytes());

@@ -120,7 +120,7 @@ public sealed class LinearProbe
         var (valFeatures, valLabels) = ComputeFeatures(Extract, valLoader, cancellation);
         (Tensor Features, Tensor Labels)? trainCache = null;
         using var trainLoader = _options.Augment
-            ? ClassificationLoader.ForTraining(trainSet, new FinetuneTransform(data.ImgSize, reprob: 0), data.BatchSize, _config.Seed, workers)
+            ? ClassificationLoader.ForTraining(trainSet, new FinetuneTransform(data.ImgSize, _config.Aug.Scale[0], _config.Aug.Scale[1], reprob: 0), data.BatchSize, _config.Seed, workers)
             : ClassificationLoader.ForEvaluation(trainSet, data.ImgSize, _config.Test.Crop, data.BatchSize, workers);
         if (!_options.Augment)
             trainCache = ComputeFeatures(Extract, trainLoader, cancellation);

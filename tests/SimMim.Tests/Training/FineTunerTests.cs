@@ -87,6 +87,19 @@ public class FineTunerTests
     }
 
     [Fact]
+    public void EvalFrequencyValidatesEveryNthEpochAndTheLast()
+    {
+        var config = FinetuneTestConfigs.Vit(FinetuneTestConfigs.TempDir(), epochs: 3);
+        var result = new FineTuner(config, new FinetuneOptions(LabelFraction: 0.1, MaxStepsPerEpoch: 1, EvalFrequency: 2)).Run();
+        Assert.Equal(3, result.EpochLosses.Count);
+        Assert.Equal(2, result.Evaluations.Count);   // epoch 1 (the 2nd) and epoch 2 (the last)
+        string log = File.ReadAllText(Path.Combine(result.OutputDirectory, "log.txt"));
+        Assert.Contains("epoch 0 done", log);
+        Assert.Contains("not validated", log);
+        Assert.Throws<ConfigException>(() => new FineTuner(config, new FinetuneOptions(EvalFrequency: 0)));
+    }
+
+    [Fact]
     public void MixupAndCutmixRunWithSoftTargets()
     {
         var config = FinetuneTestConfigs.Vit(FinetuneTestConfigs.TempDir(), epochs: 1);
