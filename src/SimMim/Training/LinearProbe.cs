@@ -200,7 +200,7 @@ public sealed class LinearProbe
     }
 
     // Features of every batch of a loader, concatenated: (N, C) float32 and (N) int64, outside any scope.
-    private static (Tensor Features, Tensor Labels) ComputeFeatures(Func<Tensor, Tensor> extract, ClassificationLoader loader,
+    internal static (Tensor Features, Tensor Labels) ComputeFeatures(Func<Tensor, Tensor> extract, ClassificationLoader loader,
         CancellationToken cancellation)
     {
         var features = new List<Tensor>();
@@ -209,11 +209,14 @@ public sealed class LinearProbe
         using var scope = NewDisposeScope();
         foreach (ClassificationBatch batch in loader.Epoch())
         {
+            // A scope per batch: the encoder's intermediate activations die with it and only the (B, C) features
+            // move out; one scope around the loop would hold every batch's activations (tens of GB on 60k images).
+            using (var batchScope = NewDisposeScope())
             using (batch)
             {
                 if (cancellation.IsCancellationRequested) break;
-                features.Add(extract(batch.Images));
-                labels.Add(batch.Labels.clone());
+                features.Add(extract(batch.Images).MoveToOuterDisposeScope());
+                labels.Add(batch.Labels.clone().MoveToOuterDisposeScope());
             }
         }
         return (cat(features, 0).MoveToOuterDisposeScope(), cat(labels, 0).MoveToOuterDisposeScope());
