@@ -3,8 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# python3-torch: the PyTorch reference the parity tests compare against (tools/parity).
-packages=(dataset-fashion-mnist ca-certificates python3-torch)
+# python3-torch: the PyTorch reference the parity tests compare against (tools/parity);
+# python3-pil: the Pillow that RandAugment's ops are checked against byte for byte.
+packages=(dataset-fashion-mnist ca-certificates python3-torch python3-pil)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SimMim.Checkpoints;
 using SimMim.Config;
 using SimMim.Data;
+using SimMim.Data.Augment;
 using SimMim.Finetune;
 using SimMim.Models;
 using static TorchSharp.torch;
@@ -67,16 +68,14 @@ public sealed class FineTuner
     }
 
     /// <summary>
-    /// Refuses augmentations the port does not implement instead of skipping them silently: RandAugment, colour
-    /// jitter (timm applies it when there is no auto-augment policy), random erasing other than one 'pixel' box.
+    /// Checks the augmentation settings before any work, and refuses the ones the port does not implement instead of
+    /// skipping them silently: auto-augment strings other than RandAugment's, random erasing other than one 'pixel' box.
     /// </summary>
-    /// <exception cref="ConfigException">The first unsupported setting, with the value to use instead.</exception>
+    /// <exception cref="ConfigException">The first invalid or unsupported setting.</exception>
     public static void CheckSupportedAugmentation(AugConfig aug)
     {
-        if (aug.AutoAugment is not ("" or "none" or "None"))
-            throw new ConfigException($"AUG.AUTO_AUGMENT '{aug.AutoAugment}': RandAugment is not implemented; set AUG.AUTO_AUGMENT none");
-        if (aug.ColorJitter != 0)
-            throw new ConfigException($"AUG.COLOR_JITTER {aug.ColorJitter}: colour jitter is not implemented; set AUG.COLOR_JITTER 0");
+        RandAugmentPolicy.FromConfig(aug.AutoAugment);
+        FinetuneTransform.CheckColorJitter(aug.ColorJitter);
         if (aug.Reprob > 0 && (aug.Remode != "pixel" || aug.Recount != 1))
             throw new ConfigException($"AUG.REMODE '{aug.Remode}' with AUG.RECOUNT {aug.Recount}: only 'pixel' with count 1 is implemented");
         if (aug.MixupMode != "batch")
@@ -107,7 +106,9 @@ public sealed class FineTuner
         using MaskedImageEncoder encoder = built;
 
         int workers = Math.Max(1, data.NumWorkers);
-        using var trainLoader = ClassificationLoader.ForTraining(trainSet, new FinetuneTransform(data.ImgSize, _config.Aug.Scale[0], _config.Aug.Scale[1], reprob: _config.Aug.Reprob),
+        using var trainLoader = ClassificationLoader.ForTraining(trainSet,
+            new FinetuneTransform(data.ImgSize, _config.Aug.Scale[0], _config.Aug.Scale[1], reprob: _config.Aug.Reprob,
+                autoAugment: _config.Aug.AutoAugment, colorJitter: _config.Aug.ColorJitter),
             data.BatchSize, _config.Seed, workers);
         using var valLoader = ClassificationLoader.ForEvaluation(valSet, data.ImgSize, _config.Test.Crop, data.BatchSize, workers);
 
