@@ -100,10 +100,15 @@ def main(out, results_md, pretrained_vit, pretrained_swin):
     wins = sum(1 for _, _, g in verdicts if g > 0)
     lines += [
         "",
-        f"Downstream wall time, all runs: {fmt_time(total_wall)}.",
+        f"Sum of the downstream runs' wall times: {fmt_time(total_wall)} (the ViT and Swin series run side by side, one "
+        "thread each, so the elapsed time is about half of that).",
         f"Pretrained beats scratch in {wins} of {len(verdicts)} fine-tuning comparisons.",
         "",
     ]
+    # The discussion of a recorded run is written by hand and kept beside the script.
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "downstream_notes.md")
+    if os.path.exists(notes):
+        lines += [open(notes).read().rstrip(), ""]
     with open(results_md, "w") as f:
         f.write("\n".join(lines))
     print("\n".join(lines))
