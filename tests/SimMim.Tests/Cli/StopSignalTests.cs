@@ -17,7 +17,7 @@ public class StopSignalTests
     [Theory]
     [InlineData(15, 143, "SIGTERM")]
     [InlineData(2, 130, "SIGINT")]
-    public void ASignalFinishesTheStepSavesAndExitsWithOneLine(int signal, int exitCode, string name)
+    public async Task ASignalFinishesTheStepSavesAndExitsWithOneLine(int signal, int exitCode, string name)
     {
         string output = Directory.CreateTempSubdirectory("simmim-signal").FullName;
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "SimMim.Cli"))
@@ -37,16 +37,16 @@ public class StopSignalTests
         while (StepsIn(metrics) < 3)
         {
             if (process.HasExited)
-                Assert.Fail($"the run ended before it was signalled: {stdout.Result}{stderr.Result}");
+                Assert.Fail($"the run ended before it was signalled: {await stdout}{await stderr}");
             Assert.True(clock.Elapsed < TimeSpan.FromMinutes(5), "no training steps after 5 minutes");
-            Thread.Sleep(50);
+            await Task.Delay(50);
         }
         Assert.Equal(0, kill(process.Id, signal));
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "the run did not stop within 5 minutes of the signal");
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
 
         Assert.Equal(exitCode, process.ExitCode);
-        Assert.Equal("", stderr.Result);
-        string last = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        Assert.Equal("", await stderr);
+        string last = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
         Assert.StartsWith($"interrupted by {name} after the current step; checkpoint ", last);
         Assert.EndsWith("; run the same command again to resume from it", last);
         const string Before = " after the current step; checkpoint ", After = "; run the same command";
