@@ -126,17 +126,9 @@ public sealed class FineTuner
 
         var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, encoder, optimizer, trainStep, log, _observer);
         int startEpoch = position.StartEpoch;
-        long globalStep = position.GlobalStep;
         double maxAccuracy = position.MaxAccuracy;
         string? resumeFrom = position.ResumedFrom;
         var checkpoints = new RunCheckpoints(outputDir, _config, encoder, optimizer, log, _observer, position);
-        var guard = new NonFiniteGuard(train.MaxNonfiniteSteps);
-        void Warn(string? line)
-        {
-            if (line is null) return;
-            log.Write(line);
-            _observer.Message(line);
-        }
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
         _observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
@@ -148,6 +140,8 @@ public sealed class FineTuner
                   $"{(_pretrained is null ? "from scratch" : $"from {_pretrained}")}");
 
         var meter = new StepMeter(_observer, metrics, log, data.BatchSize, stepsPerEpoch, _config.PrintFreq);
+        var progress = new EpochProgress(checkpoints, new NonFiniteGuard(train.MaxNonfiniteSteps), meter, trainStep, log, _observer,
+            position, stepsPerEpoch, configYaml);
         var epochLosses = new List<double>();
         var evaluations = new List<ClassificationResult>();
         bool interrupted = false;
@@ -155,82 +149,56 @@ public sealed class FineTuner
         {
             encoder.train();
             var epochClock = Stopwatch.StartNew();
-            bool resumedInside = epoch == startEpoch;
-            int step = resumedInside ? position.StepInEpoch : 0;
-            double lossSum = resumedInside ? position.EpochLossSum : 0;
-            int lossCount = resumedInside ? position.EpochLossCount : 0;
-            meter.StartEpoch();
-            foreach (ClassificationBatch batch in trainLoader.Epoch(epoch, skipBatches: step))
+            progress.StartEpoch(epoch);
+            int firstStep = progress.Step;
+            foreach (ClassificationBatch batch in trainLoader.Epoch(epoch, skipBatches: firstStep))
             {
-                if (step >= stepsPerEpoch)
+                if (progress.EpochDone)
                 {
                     batch.Dispose();
                     break;
                 }
                 double loss;
-                StepSeeds.SeedTorch(_config.Seed, globalStep);
+                StepSeeds.SeedTorch(_config.Seed, progress.GlobalStep);
                 using (var scope = NewDisposeScope())
                 using (batch)
                 {
                     // Mixup mixes the images in place before the forward, as timm's does on the GPU batch.
                     Tensor? soft = mixupOptions.Enabled
-                        ? new Mixup(mixupOptions, StepSeeds.Mixup(_config.Seed, globalStep)).Apply(batch.Images, batch.Labels)   // (B, classes)
+                        ? new Mixup(mixupOptions, StepSeeds.Mixup(_config.Seed, progress.GlobalStep)).Apply(batch.Images, batch.Labels)   // (B, classes)
                         : null;
                     var logits = encoder.Classify(batch.Images);                      // (B, classes)
                     var lossTensor = soft is not null
                         ? SoftTargetCrossEntropy.Loss(logits, soft)
                         : SoftTargetCrossEntropy.LabelSmoothing(logits, batch.Labels, _config.Model.LabelSmoothing);
                     loss = lossTensor.item<float>();
-                    trainStep.Run(lossTensor, step, stepsPerEpoch, globalStep);
+                    trainStep.Run(lossTensor, progress.Step, stepsPerEpoch, progress.GlobalStep);
                 }
-                Warn(guard.Observe(trainStep.LastOutcome, epoch, step + 1, loss, trainStep.LastGradNorm, checkpoints.LastGood));
-                if (double.IsFinite(loss))
-                {
-                    lossSum += loss;
-                    lossCount++;
-                }
-                step++;
-                globalStep++;
-                meter.Step(epoch, step, globalStep, loss, trainStep.LastLr, trainStep.LastGradNorm);
-                foreach (string line in trainLoader.Skipped.TakeWarnings()) Warn(line);
-
-                // As in pretraining: checkpoints only between optimizer steps; the epoch's last one after validation.
-                if (trainStep.LastOutcome == StepOutcome.Accumulating || step == stepsPerEpoch) continue;
-                interrupted = cancellation.IsCancellationRequested;
-                if (interrupted || (checkpoints.MidEpochDue(globalStep) && trainStep.LastOutcome == StepOutcome.Stepped))
-                {
-                    checkpoints.Save(new TrainingState(epoch - 1, globalStep, trainStep.LastScheduleUpdate, configYaml, maxAccuracy,
-                        StepInEpoch: step, EpochLossSum: lossSum, EpochLossCount: lossCount));
-                }
+                interrupted = progress.AfterStep(epoch, loss, trainLoader.Skipped, maxAccuracy, cancellation);
                 if (interrupted) break;
             }
             if (interrupted) break;
             double trainSeconds = epochClock.Elapsed.TotalSeconds;
 
+            // Validation runs to its end even when a stop was asked for, so the checkpoint's max accuracy is right.
             var (result, valLoss) = Evaluator.Evaluate(encoder, valLoader, numClasses);
             evaluations.Add(result);
             maxAccuracy = Math.Max(maxAccuracy, result.Top1);
-            double meanLoss = lossCount > 0 ? lossSum / lossCount : double.NaN;
+            double meanLoss = progress.MeanLoss;
             epochLosses.Add(meanLoss);
-            foreach (string line in trainLoader.Skipped.TakeWarnings().Concat(valLoader.Skipped.TakeWarnings())) Warn(line);
-            if (trainLoader.Skipped.TakeStandInCount() is var standIns and > 0)
-                Warn($"epoch {epoch}: {standIns} samples stood in for unreadable images ({trainLoader.Skipped.BadCount} unreadable training files so far)");
-
+            foreach (string line in valLoader.Skipped.TakeWarnings()) progress.Warn(line);
             interrupted = cancellation.IsCancellationRequested;
-            string? checkpointPath = checkpoints.EpochEndDue(epoch) || interrupted
-                ? checkpoints.Save(new TrainingState(epoch, globalStep, trainStep.LastScheduleUpdate, configYaml, maxAccuracy))
-                : null;
+            string? checkpointPath = progress.EndEpoch(epoch, trainLoader.Skipped, maxAccuracy, interrupted);
             long rss = ProcessMemory.ResidentBytes();
-            double imagesPerSecond = step * data.BatchSize / trainSeconds;
+            double imagesPerSecond = (progress.Step - firstStep) * data.BatchSize / trainSeconds;
             log.Write($"epoch {epoch} done: train loss {meanLoss:F4}, {trainSeconds:F1} s, {imagesPerSecond:F1} img/s; " +
                       $"val loss {valLoss:F4}, top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Count} images), " +
                       $"max top-1 {maxAccuracy:F2} %; rss {rss / 1048576} MiB" + (checkpointPath is null ? "" : $", saved {checkpointPath}") +
-                      (guard.Total > 0 ? $", {guard.Total} non-finite steps skipped so far" : ""));
+                      progress.SkippedSummary);
             _observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, imagesPerSecond, rss, checkpointPath, null,
                 result.Top1, result.Top5, maxAccuracy));
         }
-        if (!interrupted && checkpoints.LastFailure is { } failure)
-            throw new SimMimUserException($"training finished, but {failure}");
+        progress.Finish(interrupted);
         return new FinetuneResult(outputDir, checkpoints.LastGood, loaded, epochLosses, evaluations, maxAccuracy, trainSet.Count,
             ProcessMemory.PeakResidentBytes(), interrupted, checkpoints.LastFailure);
     }

@@ -85,9 +85,7 @@ public sealed class Pretrainer
 
         var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, model, optimizer, trainStep, log, _observer);
         int startEpoch = position.StartEpoch;
-        long globalStep = position.GlobalStep;
         var checkpoints = new RunCheckpoints(outputDir, _config, model, optimizer, log, _observer, position);
-        var guard = new NonFiniteGuard(train.MaxNonfiniteSteps);
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
         _observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
@@ -99,90 +97,54 @@ public sealed class Pretrainer
 
         var gridSamples = ReconstructionSamples.Take(dataset, data.ImgSize, masks, _options.GridImages, _config.Seed, loader.Skipped);
         var meter = new StepMeter(_observer, metrics, log, data.BatchSize, stepsPerEpoch, _config.PrintFreq);
+        var progress = new EpochProgress(checkpoints, new NonFiniteGuard(train.MaxNonfiniteSteps), meter, trainStep, log, _observer,
+            position, stepsPerEpoch, configYaml);
         var epochLosses = new List<double>();
         string? lastGrid = null;
         bool interrupted = false;
-        void Warn(string? line)
-        {
-            if (line is null) return;
-            log.Write(line);
-            _observer.Message(line);
-        }
 
         for (int epoch = startEpoch; epoch < train.Epochs && !interrupted; epoch++)
         {
             model.train();
             var epochClock = Stopwatch.StartNew();
-            bool resumedInside = epoch == startEpoch;
-            int step = resumedInside ? position.StepInEpoch : 0;
-            double lossSum = resumedInside ? position.EpochLossSum : 0;
-            int lossCount = resumedInside ? position.EpochLossCount : 0;
-            meter.StartEpoch();
-            foreach (PretrainBatch batch in loader.Epoch(epoch, skipBatches: step))
+            progress.StartEpoch(epoch);
+            int firstStep = progress.Step;
+            foreach (PretrainBatch batch in loader.Epoch(epoch, skipBatches: firstStep))
             {
-                if (step >= stepsPerEpoch)
+                if (progress.EpochDone)
                 {
                     batch.Dispose();
                     break;
                 }
                 double loss;
-                StepSeeds.SeedTorch(_config.Seed, globalStep);
+                StepSeeds.SeedTorch(_config.Seed, progress.GlobalStep);
                 using (var scope = NewDisposeScope())
                 using (batch)
                 {
                     SimMimOutput output = model.call(batch.Images, batch.Masks);
                     loss = output.Loss.item<float>();
-                    trainStep.Run(output.Loss, step, stepsPerEpoch, globalStep);
+                    trainStep.Run(output.Loss, progress.Step, stepsPerEpoch, progress.GlobalStep);
                 }
-                Warn(guard.Observe(trainStep.LastOutcome, epoch, step + 1, loss, trainStep.LastGradNorm, checkpoints.LastGood));
-                if (double.IsFinite(loss))
-                {
-                    lossSum += loss;
-                    lossCount++;
-                }
-                step++;
-                globalStep++;
-                meter.Step(epoch, step, globalStep, loss, trainStep.LastLr, trainStep.LastGradNorm);
-                foreach (string line in loader.Skipped.TakeWarnings()) Warn(line);
-
-                // Checkpoints go between optimizer steps only (never inside an accumulation window); the epoch's
-                // last step is saved below, after the reconstruction grid.
-                if (trainStep.LastOutcome == StepOutcome.Accumulating || step == stepsPerEpoch) continue;
-                interrupted = cancellation.IsCancellationRequested;
-                if (interrupted || (checkpoints.MidEpochDue(globalStep) && trainStep.LastOutcome == StepOutcome.Stepped))
-                {
-                    checkpoints.Save(new TrainingState(epoch - 1, globalStep, trainStep.LastScheduleUpdate, configYaml,
-                        StepInEpoch: step, EpochLossSum: lossSum, EpochLossCount: lossCount));
-                }
+                interrupted = progress.AfterStep(epoch, loss, loader.Skipped, maxAccuracy: 0, cancellation);
                 if (interrupted) break;
             }
             if (interrupted) break;
 
-            double meanLoss = lossCount > 0 ? lossSum / lossCount : double.NaN;
+            double meanLoss = progress.MeanLoss;
             epochLosses.Add(meanLoss);
             lastGrid = Path.Combine(outputDir, $"reconstruction_epoch_{epoch}.png");
             ReconstructionGrid.Write(model, gridSamples, lastGrid);
-            foreach (string line in loader.Skipped.TakeWarnings()) Warn(line);
-            if (loader.Skipped.TakeStandInCount() is var standIns and > 0)
-                Warn($"epoch {epoch}: {standIns} samples stood in for unreadable images ({loader.Skipped.BadCount} unreadable files so far)");
-
             interrupted = cancellation.IsCancellationRequested;
-            string? checkpointPath = checkpoints.EpochEndDue(epoch) || interrupted
-                ? checkpoints.Save(new TrainingState(epoch, globalStep, trainStep.LastScheduleUpdate, configYaml))
-                : null;
+            string? checkpointPath = progress.EndEpoch(epoch, loader.Skipped, maxAccuracy: 0, interrupted);
             long rss = ProcessMemory.ResidentBytes();
-            double epochImagesPerSecond = step * data.BatchSize / epochClock.Elapsed.TotalSeconds;
+            double epochImagesPerSecond = (progress.Step - firstStep) * data.BatchSize / epochClock.Elapsed.TotalSeconds;
             log.Write($"epoch {epoch} done: mean loss {meanLoss:F4}, {epochClock.Elapsed.TotalSeconds:F1} s, " +
                       $"{epochImagesPerSecond:F1} img/s, rss {rss / 1048576} MiB" +
-                      (checkpointPath is null ? "" : $", saved {checkpointPath}") +
-                      (guard.Total > 0 ? $", {guard.Total} non-finite steps skipped so far" : ""));
+                      (checkpointPath is null ? "" : $", saved {checkpointPath}") + progress.SkippedSummary);
             _observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, epochImagesPerSecond, rss, checkpointPath, lastGrid));
         }
         gridSamples.Dispose();
-        if (!interrupted && checkpoints.LastFailure is { } failure)
-            throw new SimMimUserException($"training finished, but {failure}");
-        if (interrupted)
-            log.Write($"interrupted at step {globalStep}; checkpoint {checkpoints.LastGood ?? "(none)"}");
+        progress.Finish(interrupted);
         return new PretrainResult(outputDir, checkpoints.LastGood, lastGrid, epochLosses, ProcessMemory.PeakResidentBytes(),
             interrupted, checkpoints.LastFailure);
     }

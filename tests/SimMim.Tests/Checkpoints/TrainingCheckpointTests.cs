@@ -19,6 +19,15 @@ public class TrainingCheckpointTests
 
     private static SimMimModel TinySwin() => new(new SwinTransformer(TestModels.Swin, forSimMim: true));
 
+    /// <summary>Saves <paramref name="model"/> with a fresh AdamW to <paramref name="name"/> in a new folder.</summary>
+    private static string Saved(SimMimModel model, string name)
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("simmim-ckpt").FullName, name);
+        using var optimizer = optim.AdamW(model.parameters());
+        TrainingCheckpoint.Save(path, model, optimizer, new TrainingState(0, 1, 0, ""));
+        return path;
+    }
+
     [Fact]
     public void SaveThenLoadGivesIdenticalOutputsAndOptimizerState()
     {
@@ -57,11 +66,8 @@ public class TrainingCheckpointTests
     [Fact]
     public void ACheckpointOfAnotherArchitectureIsRefusedNamingTheFileAndKeys()
     {
-        string dir = Directory.CreateTempSubdirectory("simmim-ckpt").FullName;
-        string path = Path.Combine(dir, "other.pth");
         using var model = TinySwin();
-        using var optimizer = optim.AdamW(model.parameters());
-        TrainingCheckpoint.Save(path, model, optimizer, new TrainingState(0, 1, 0, ""));
+        string path = Saved(model, "other.pth");
 
         using var wider = new SimMimModel(new SwinTransformer(TestModels.Swin with { EmbedDim = 24 }, forSimMim: true));
         var e = Assert.Throws<CheckpointException>(() => TrainingCheckpoint.LoadWeights(path, wider));
@@ -86,11 +92,8 @@ public class TrainingCheckpointTests
     [Fact]
     public void AFlippedBitInTheWeightsFailsTheChecksumOnLoad()
     {
-        string dir = Directory.CreateTempSubdirectory("simmim-ckpt").FullName;
-        string path = Path.Combine(dir, "ckpt_epoch_0.pth");
         using var model = TinySwin();
-        using var optimizer = optim.AdamW(model.parameters());
-        TrainingCheckpoint.Save(path, model, optimizer, new TrainingState(0, 1, 0, ""));
+        string path = Saved(model, "ckpt_epoch_0.pth");
 
         // Find the stored bytes of the largest weight in the file and flip one bit in the middle of them.
         var (_, weight) = model.state_dict().MaxBy(kv => kv.Value.numel());
@@ -111,11 +114,8 @@ public class TrainingCheckpointTests
     [Fact]
     public void ATruncatedCheckpointIsRefusedNamingTheFile()
     {
-        string dir = Directory.CreateTempSubdirectory("simmim-ckpt").FullName;
-        string path = Path.Combine(dir, "ckpt_epoch_0.pth");
         using var model = TinySwin();
-        using var optimizer = optim.AdamW(model.parameters());
-        TrainingCheckpoint.Save(path, model, optimizer, new TrainingState(0, 1, 0, ""));
+        string path = Saved(model, "ckpt_epoch_0.pth");
         byte[] file = File.ReadAllBytes(path);
         foreach (int length in new[] { file.Length - 1, file.Length / 2, 10, 0 })
         {
