@@ -53,14 +53,24 @@ namespace SimMim.Cli
             }
             catch (SimMimUserException e)
             {
-                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                WriteError(console, e.Message);
                 return e.ExitCode;
             }
             catch (CommandAppException e)
             {
-                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                WriteError(console, e.Message);
                 return 2;
             }
+        }
+
+        /// <summary>
+        /// One line however long: Spectre wraps markup at the console width (80 when output is redirected), which
+        /// would split an error naming a long path across lines in a log.
+        /// </summary>
+        internal static void WriteError(IAnsiConsole console, string message)
+        {
+            console.Markup("[red]error:[/] ");
+            console.Profile.Out.Writer.WriteLine(message);
         }
     }
 }

@@ -36,16 +36,16 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
     {
         var config = settings.LoadRunConfig();
         settings.ApplyThreads();
-        using var interrupt = new ConsoleInterrupt();
+        using var signals = new StopSignals();
         var observer = new ConsoleTrainingObserver(console);
         var trainer = new FineTuner(config,
             new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch,
                 settings.EvalFrequency), observer);
-        var result = observer.Run(() => trainer.Run(interrupt.Token));
-        if (interrupt.Token.IsCancellationRequested)
+        var result = observer.Run(() => trainer.Run(signals.Token));
+        if (result.Interrupted)
         {
-            console.MarkupLineInterpolated($"[yellow]interrupted[/]; last checkpoint: {result.LastCheckpoint ?? "(none)"}");
-            return 130;
+            signals.Report(console, result.LastCheckpoint, result.SaveFailure);
+            return signals.ExitCode;
         }
         console.MarkupLineInterpolated($"max top-1: [bold green]{result.MaxAccuracy:F2} %[/]");
         console.MarkupLineInterpolated($"checkpoint: [green]{result.LastCheckpoint ?? "(none)"}[/]");

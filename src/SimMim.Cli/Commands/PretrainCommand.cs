@@ -31,15 +31,15 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
         if (settings.AccumulationSteps is int steps) config = config with { Train = config.Train with { AccumulationSteps = steps } };
         settings.ApplyThreads();
 
-        using var interrupt = new ConsoleInterrupt();
+        using var signals = new StopSignals();
         var observer = new ConsoleTrainingObserver(console);
         var trainer = new Pretrainer(config, new PretrainOptions(settings.Resume, settings.StepsPerEpoch), observer);
-        var result = observer.Run(() => trainer.Run(interrupt.Token));
+        var result = observer.Run(() => trainer.Run(signals.Token));
 
-        if (interrupt.Token.IsCancellationRequested)
+        if (result.Interrupted)
         {
-            console.MarkupLineInterpolated($"[yellow]interrupted[/]; last checkpoint: {result.LastCheckpoint ?? "(none)"}");
-            return 130;
+            signals.Report(console, result.LastCheckpoint, result.SaveFailure);
+            return signals.ExitCode;
         }
         console.MarkupLineInterpolated($"checkpoint: [green]{result.LastCheckpoint ?? "(none)"}[/]");
         console.MarkupLineInterpolated($"reconstructions: [green]{result.LastReconstruction ?? "(none)"}[/]");

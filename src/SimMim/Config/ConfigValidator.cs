@@ -88,6 +88,11 @@ public static class ConfigValidator
         Require(train.WarmupEpochs >= 0 && train.WarmupEpochs <= train.Epochs,
             $"TRAIN.WARMUP_EPOCHS ({train.WarmupEpochs}) must be between 0 and TRAIN.EPOCHS ({train.Epochs})");
         Require(config.SaveFreq >= 1, $"SAVE_FREQ must be at least 1, got {config.SaveFreq}");
+        Require(config.SaveSteps >= 0, $"SAVE_STEPS must be 0 (off) or more, got {config.SaveSteps}");
+        Require(config.SaveKeep >= 0, $"SAVE_KEEP must be 0 (keep all) or more, got {config.SaveKeep}");
+        Require(data.MaxBadFraction >= 0 && data.MaxBadFraction <= 1,
+            $"DATA.MAX_BAD_FRACTION must be between 0 and 1, got {data.MaxBadFraction}");
+        Require(train.MaxNonfiniteSteps >= 1, $"TRAIN.MAX_NONFINITE_STEPS must be at least 1, got {train.MaxNonfiniteSteps}");
 
         LrSchedulerConfig scheduler = train.LrScheduler;
         Require(s_schedulers.Contains(scheduler.Name),

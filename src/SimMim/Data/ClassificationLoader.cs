@@ -19,11 +19,12 @@ public sealed class ClassificationLoader : IDisposable
     private readonly int _seed;
     private readonly int _workers;
     private readonly int _prefetch;
+    private readonly SkippedSamples _samples;
     private readonly ConcurrentDictionary<IDisposable, byte> _active = new();
     private bool _disposed;
 
     private ClassificationLoader(IImageDataset dataset, FinetuneTransform? train, int imgSize, bool crop, int batchSize,
-        int seed, int workers, int prefetch)
+        int seed, int workers, int prefetch, double maxBadFraction)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize <= 0)
@@ -31,7 +32,7 @@ public sealed class ClassificationLoader : IDisposable
         if (dataset.Count == 0)
             throw new DataException("the data set is empty");
         if (train is not null && batchSize > dataset.Count)
-            throw new DataException($"DATA.BATCH_SIZE ({batchSize}) is larger than the training set ({dataset.Count} images)");
+            throw new ConfigException($"DATA.BATCH_SIZE ({batchSize}) is larger than the training set ({dataset.Count} images)");
         if (workers < 0)
             throw new ConfigException($"DATA.NUM_WORKERS must be 0 or more, got {workers}");
         ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
@@ -43,22 +44,31 @@ public sealed class ClassificationLoader : IDisposable
         _seed = seed;
         _workers = workers;
         _prefetch = prefetch;
+        _samples = new SkippedSamples(dataset, maxBadFraction);
         BatchesPerEpoch = train is not null ? dataset.Count / batchSize : (dataset.Count + batchSize - 1) / batchSize;
     }
 
-    /// <summary>Shuffled, drop_last, augmented by <paramref name="transform"/>.</summary>
-    /// <exception cref="DataException">The data set is empty or smaller than one batch.</exception>
+    /// <summary>
+    /// Shuffled, drop_last, augmented by <paramref name="transform"/>; an unreadable sample is stood in for by the next
+    /// readable one (see <see cref="SkippedSamples"/>).
+    /// </summary>
+    /// <exception cref="DataException">The data set is empty.</exception>
+    /// <exception cref="ConfigException">The batch is larger than the data set.</exception>
     public static ClassificationLoader ForTraining(IImageDataset dataset, FinetuneTransform transform, int batchSize,
-        int seed, int workers, int prefetch = 4)
+        int seed, int workers, int prefetch = 4, double maxBadFraction = 1.0)
     {
         ArgumentNullException.ThrowIfNull(transform);
-        return new ClassificationLoader(dataset, transform, transform.ImgSize, crop: true, batchSize, seed, workers, prefetch);
+        return new ClassificationLoader(dataset, transform, transform.ImgSize, crop: true, batchSize, seed, workers, prefetch,
+            maxBadFraction);
     }
 
-    /// <summary>In order, every sample, the evaluation view (resize + centre crop when <paramref name="crop"/>, TEST.CROP).</summary>
+    /// <summary>
+    /// In order, every readable sample, the evaluation view (resize + centre crop when <paramref name="crop"/>,
+    /// TEST.CROP); an unreadable sample is left out of its batch.
+    /// </summary>
     public static ClassificationLoader ForEvaluation(IImageDataset dataset, int imgSize, bool crop, int batchSize,
-        int workers, int prefetch = 4) =>
-        new(dataset, null, imgSize, crop, batchSize, seed: 0, workers, prefetch);
+        int workers, int prefetch = 4, double maxBadFraction = 1.0) =>
+        new(dataset, null, imgSize, crop, batchSize, seed: 0, workers, prefetch, maxBadFraction);
 
     public IImageDataset Dataset => _dataset;
 
@@ -70,15 +80,22 @@ public sealed class ClassificationLoader : IDisposable
 
     public bool IsTraining => _train is not null;
 
+    /// <summary>The unreadable samples met so far and the warnings about them.</summary>
+    public SkippedSamples Skipped => _samples;
+
     /// <summary>Floats per output image: 3·S·S.</summary>
     private int OutputLength => 3 * ImgSize * ImgSize;
 
-    /// <summary>The batches of <paramref name="epoch"/> in order. Dispose each batch; breaking out stops the workers.</summary>
-    /// <exception cref="DataException">A sample could not be loaded (thrown where the consumer reaches it).</exception>
-    public IEnumerable<ClassificationBatch> Epoch(int epoch = 0)
+    /// <summary>
+    /// The batches of <paramref name="epoch"/> in order, starting at batch <paramref name="skipBatches"/> (for resuming
+    /// mid-epoch). Dispose each batch; breaking out stops the workers.
+    /// </summary>
+    /// <exception cref="DataException">Too many unreadable samples (thrown where the consumer reaches them).</exception>
+    public IEnumerable<ClassificationBatch> Epoch(int epoch = 0, int skipBatches = 0)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Iterate(epoch);
+        ArgumentOutOfRangeException.ThrowIfNegative(skipBatches);
+        return Iterate(epoch, Math.Min(skipBatches, BatchesPerEpoch));
     }
 
     /// <summary>Training: a Fisher–Yates permutation seeded by (seed, epoch); evaluation: 0…N−1.</summary>
@@ -97,16 +114,16 @@ public sealed class ClassificationLoader : IDisposable
         foreach (var run in _active.Keys) run.Dispose();
     }
 
-    private IEnumerable<ClassificationBatch> Iterate(int epoch)
+    private IEnumerable<ClassificationBatch> Iterate(int epoch, int firstBatch)
     {
         int[] order = EpochOrder(epoch);
-        var run = new BatchPipeline<Buffer>(0, BatchesPerEpoch, _workers, _prefetch,
+        var run = new BatchPipeline<Buffer>(firstBatch, BatchesPerEpoch, _workers, _prefetch,
             () => new Buffer(BatchSize * OutputLength, BatchSize),
             (k, buffer, cancellation) => Fill(epoch, order, k, buffer, cancellation));
         _active[run] = 0;
         try
         {
-            foreach (var batch in run.Drain(0, BatchesPerEpoch, ToTensors))
+            foreach (var batch in run.Drain(firstBatch, BatchesPerEpoch, ToTensors))
                 yield return batch;
         }
         finally
@@ -132,20 +149,28 @@ public sealed class ClassificationLoader : IDisposable
         int start = batchIndex * BatchSize;
         int n = Math.Min(BatchSize, order.Length - start);
         int pixels = OutputLength;
+        int filled = 0;
         for (int i = 0; i < n; i++)
         {
             cancellation.ThrowIfCancellationRequested();
             int position = start + i;
-            int index = order[position];
-            RgbImage image = _dataset.Load(index);
-            var destination = buffer.Images.AsSpan(i * pixels, pixels);
+            var destination = buffer.Images.AsSpan(filled * pixels, pixels);
+            int index;
             if (_train is not null)
+            {
+                (RgbImage image, index) = _samples.LoadOrStandIn(order, position);
                 _train.Apply(image, new Random(SeedMix.Combine(_seed, epoch, position)), destination);
+            }
             else
+            {
+                // Evaluation scores each readable image once: an unreadable one is left out, not replaced.
+                index = order[position];
+                if (!_samples.TryLoad(index, out RgbImage? image)) continue;
                 FinetuneEvalTransform.Apply(image, ImgSize, _crop, destination);
-            buffer.Labels[i] = _dataset.Label(index);
+            }
+            buffer.Labels[filled++] = _dataset.Label(index);
         }
-        buffer.Count = n;
+        buffer.Count = filled;
     }
 
     private sealed class Buffer(int images, int labels)

@@ -20,6 +20,7 @@ public sealed class PretrainLoader : IDisposable
     private readonly int _workers;
     private readonly int _prefetch;
     private readonly bool _dropLast;
+    private readonly SkippedSamples _samples;
     private readonly ConcurrentDictionary<IDisposable, byte> _active = new();
     private bool _disposed;
 
@@ -31,10 +32,11 @@ public sealed class PretrainLoader : IDisposable
     /// <param name="workers">Decoding threads (DATA.NUM_WORKERS); 0 decodes on the consuming thread.</param>
     /// <param name="prefetch">Batches prepared ahead of the consumer at most (in progress or ready).</param>
     /// <param name="dropLast">Drop the last incomplete batch (the reference pretrains with drop_last=True).</param>
-    /// <exception cref="DataException">The data set is smaller than one batch.</exception>
-    /// <exception cref="ConfigException">Sizes that cannot work.</exception>
+    /// <param name="maxBadFraction">DATA.MAX_BAD_FRACTION (see <see cref="SkippedSamples"/>).</param>
+    /// <exception cref="DataException">The data set is empty.</exception>
+    /// <exception cref="ConfigException">Sizes that cannot work, such as a batch larger than the data set.</exception>
     public PretrainLoader(IImageDataset dataset, PretrainTransform transform, MaskGenerator masks, int batchSize,
-        int seed, int workers, int prefetch = 4, bool dropLast = true)
+        int seed, int workers, int prefetch = 4, bool dropLast = true, double maxBadFraction = 1.0)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(transform);
@@ -49,7 +51,7 @@ public sealed class PretrainLoader : IDisposable
         }
         if (batchSize > dataset.Count)
         {
-            throw new DataException(
+            throw new ConfigException(
                 $"DATA.BATCH_SIZE ({batchSize}) is larger than the data set ({dataset.Count} images{FirstSample(dataset)})");
         }
         if (workers < 0)
@@ -73,12 +75,16 @@ public sealed class PretrainLoader : IDisposable
         _workers = workers;
         _prefetch = prefetch;
         _dropLast = dropLast;
+        _samples = new SkippedSamples(dataset, maxBadFraction);
         BatchesPerEpoch = dropLast ? dataset.Count / batchSize : (dataset.Count + batchSize - 1) / batchSize;
     }
 
     public int BatchSize { get; }
 
     public int BatchesPerEpoch { get; }
+
+    /// <summary>The unreadable samples met so far and the warnings about them.</summary>
+    public SkippedSamples Skipped => _samples;
 
     /// <summary>
     /// The batches of <paramref name="epoch"/> in order, starting at batch <paramref name="skipBatches"/> (for
@@ -155,7 +161,7 @@ public sealed class PretrainLoader : IDisposable
             cancellation.ThrowIfCancellationRequested();
             int position = start + i;
             var rng = new Random(SeedMix.Combine(_seed, epoch, position));
-            RgbImage image = _dataset.Load(order[position]);
+            var (image, _) = _samples.LoadOrStandIn(order, position);
             _transform.Apply(image, rng, buffer.Images.AsSpan(i * pixels, pixels));
             _masks.Generate(rng, buffer.Masks.AsSpan(i * tokens, tokens));
         }

@@ -28,15 +28,18 @@ public sealed record FinetuneOptions(string? PretrainedPath = null, string? Resu
 /// <param name="MaxAccuracy">Best validation top-1 (percent), including epochs before a resume.</param>
 /// <param name="TrainImages">Images in the (possibly label-fraction) training set.</param>
 /// <param name="PeakRssBytes">Peak resident memory of the process.</param>
+/// <param name="Interrupted">The run was cancelled and stopped early, after writing a checkpoint where it stopped.</param>
+/// <param name="SaveFailure">Why the last checkpoint write failed (null when it succeeded).</param>
 public sealed record FinetuneResult(string OutputDirectory, string? LastCheckpoint, LoadResult? Pretrained,
     IReadOnlyList<double> EpochLosses, IReadOnlyList<ClassificationResult> Evaluations, double MaxAccuracy,
-    int TrainImages, long PeakRssBytes);
+    int TrainImages, long PeakRssBytes, bool Interrupted = false, string? SaveFailure = null);
 
 /// <summary>
 /// Fine-tuning (the reference's main_finetune.py): the encoder with its classification head, optionally initialised
 /// from a SimMIM checkpoint; AdamW with layer-decay groups, linear lr scaling, per-step warmup + schedule, gradient
 /// clipping; Mixup/CutMix with soft-target CE when AUG.MIXUP or AUG.CUTMIX is on, else label-smoothing CE; validation
-/// (top-1/top-5) after every epoch; checkpoints every SAVE_FREQ epochs and at the end; auto-resume.
+/// (top-1/top-5) after every epoch; checkpoints every SAVE_FREQ epochs and at the end (and every SAVE_STEPS steps);
+/// auto-resume that continues mid-epoch exactly where a checkpoint was taken (docs/RELIABILITY.md).
 /// </summary>
 public sealed class FineTuner
 {
@@ -100,6 +103,8 @@ public sealed class FineTuner
         using var log = new RunLog(Path.Combine(outputDir, "log.txt"));
         using var metrics = new MetricsFile(Path.Combine(outputDir, "metrics.csv"));
 
+        TrainingSetup.ReportDataWarnings(trainSet, log, _observer);
+        TrainingSetup.ReportDataWarnings(valSet, log, _observer);
         trainSet = TrainingSetup.PrepareTrainSet(_config, trainSet, _options.LabelFraction);
 
         var (built, loaded) = TrainingSetup.BuildDownstreamEncoder(_config.Model, data.ImgSize, _pretrained, log, _observer);
@@ -109,8 +114,9 @@ public sealed class FineTuner
         using var trainLoader = ClassificationLoader.ForTraining(trainSet,
             new FinetuneTransform(data.ImgSize, _config.Aug.Scale[0], _config.Aug.Scale[1], reprob: _config.Aug.Reprob,
                 autoAugment: _config.Aug.AutoAugment, colorJitter: _config.Aug.ColorJitter),
-            data.BatchSize, _config.Seed, workers);
-        using var valLoader = ClassificationLoader.ForEvaluation(valSet, data.ImgSize, _config.Test.Crop, data.BatchSize, workers);
+            data.BatchSize, _config.Seed, workers, maxBadFraction: data.MaxBadFraction);
+        using var valLoader = ClassificationLoader.ForEvaluation(valSet, data.ImgSize, _config.Test.Crop, data.BatchSize, workers,
+            maxBadFraction: data.MaxBadFraction);
 
         int accumulation = Math.Max(1, train.AccumulationSteps);
         int stepsPerEpoch = _options.MaxStepsPerEpoch is int cap ? Math.Min(cap, trainLoader.BatchesPerEpoch) : trainLoader.BatchesPerEpoch;
@@ -120,15 +126,14 @@ public sealed class FineTuner
         using var optimizer = TrainingSetup.CreateOptimizer(groups, train, _run.BaseLr);
         var trainStep = new TrainStep(optimizer, groups, TrainingSetup.CreateSchedule(train, _run, stepsPerEpoch), accumulation, train.ClipGrad);
         var mixupOptions = MixupOptionsOf(_config);
-        Mixup? mixup = mixupOptions.Enabled ? new Mixup(mixupOptions, _config.Seed) : null;
         string configYaml = ConfigWriter.ToYaml(_config);
         File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
-        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, encoder, optimizer, trainStep, log);
+        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, encoder, optimizer, trainStep, log, _observer);
         int startEpoch = position.StartEpoch;
-        long globalStep = position.GlobalStep;
         double maxAccuracy = position.MaxAccuracy;
         string? resumeFrom = position.ResumedFrom;
+        var checkpoints = new RunCheckpoints(outputDir, _config, encoder, optimizer, log, _observer, position);
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
         _observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
@@ -136,82 +141,77 @@ public sealed class FineTuner
         log.Write($"fine-tune {_config.Model.Type} {_config.Model.Name}: {parameterCount:N0} parameters, {groups.Count} groups " +
                   $"(layer decay {train.LayerDecay}); train {trainSet.Count} images ({_options.LabelFraction:P0} of labels), " +
                   $"val {valSet.Count}; batch {data.BatchSize}×{accumulation}; lr {_run.BaseLr:G4}; " +
-                  $"loss {(mixup is null ? $"label-smoothing CE ({_config.Model.LabelSmoothing})" : "soft-target CE (mixup/cutmix)")}; " +
+                  $"loss {(mixupOptions.Enabled ? "soft-target CE (mixup/cutmix)" : $"label-smoothing CE ({_config.Model.LabelSmoothing})")}; " +
                   $"{(_pretrained is null ? "from scratch" : $"from {_pretrained}")}");
 
         var meter = new StepMeter(_observer, metrics, log, data.BatchSize, stepsPerEpoch, _config.PrintFreq);
+        var progress = new EpochProgress(checkpoints, new NonFiniteGuard(train.MaxNonfiniteSteps), meter, trainStep, log, _observer,
+            position, stepsPerEpoch, configYaml);
         var epochLosses = new List<double>();
         var evaluations = new List<ClassificationResult>();
-        string? lastCheckpoint = resumeFrom;
-        for (int epoch = startEpoch; epoch < train.Epochs && !cancellation.IsCancellationRequested; epoch++)
+        bool interrupted = false;
+        for (int epoch = startEpoch; epoch < train.Epochs && !interrupted; epoch++)
         {
             encoder.train();
             var epochClock = Stopwatch.StartNew();
-            double lossSum = 0;
-            int step = 0;
-            meter.StartEpoch();
-            foreach (ClassificationBatch batch in trainLoader.Epoch(epoch))
+            progress.StartEpoch(epoch);
+            int firstStep = progress.Step;
+            foreach (ClassificationBatch batch in trainLoader.Epoch(epoch, skipBatches: firstStep))
             {
-                if (step >= stepsPerEpoch || cancellation.IsCancellationRequested)
+                if (progress.EpochDone)
                 {
                     batch.Dispose();
                     break;
                 }
                 double loss;
+                StepSeeds.SeedTorch(_config.Seed, progress.GlobalStep);
                 using (var scope = NewDisposeScope())
                 using (batch)
                 {
                     // Mixup mixes the images in place before the forward, as timm's does on the GPU batch.
-                    Tensor? soft = mixup?.Apply(batch.Images, batch.Labels);          // (B, classes)
+                    Tensor? soft = mixupOptions.Enabled
+                        ? new Mixup(mixupOptions, StepSeeds.Mixup(_config.Seed, progress.GlobalStep)).Apply(batch.Images, batch.Labels)   // (B, classes)
+                        : null;
                     var logits = encoder.Classify(batch.Images);                      // (B, classes)
                     var lossTensor = soft is not null
                         ? SoftTargetCrossEntropy.Loss(logits, soft)
                         : SoftTargetCrossEntropy.LabelSmoothing(logits, batch.Labels, _config.Model.LabelSmoothing);
                     loss = lossTensor.item<float>();
-                    trainStep.Run(lossTensor, step, stepsPerEpoch, globalStep);
+                    trainStep.Run(lossTensor, progress.Step, stepsPerEpoch, progress.GlobalStep);
                 }
-                if (!double.IsFinite(loss))
-                    throw new SimMimUserException(
-                        $"loss is {loss} at epoch {epoch} step {step}; stopping. The last good checkpoint is {lastCheckpoint ?? "(none)"}");
-                lossSum += loss;
-                step++;
-                globalStep++;
-                meter.Step(epoch, step, globalStep, loss, trainStep.LastLr, trainStep.LastGradNorm);
+                interrupted = progress.AfterStep(epoch, loss, trainLoader.Skipped, maxAccuracy, cancellation);
+                if (interrupted) break;
             }
-            if (step == 0) break;
-            bool finishedEpoch = !cancellation.IsCancellationRequested || step == stepsPerEpoch;
+            if (interrupted) break;
             double trainSeconds = epochClock.Elapsed.TotalSeconds;
 
+            // Validation runs to its end even when a stop was asked for, so the checkpoint's max accuracy is right.
             ClassificationResult? result = null;
             double valLoss = double.NaN;
-            if ((epoch + 1) % _options.EvalFrequency == 0 || epoch == train.Epochs - 1 || !finishedEpoch)
+            if ((epoch + 1) % _options.EvalFrequency == 0 || epoch == train.Epochs - 1 || cancellation.IsCancellationRequested)
             {
-                (result, valLoss) = Evaluator.Evaluate(encoder, valLoader, numClasses, cancellation);
+                (result, valLoss) = Evaluator.Evaluate(encoder, valLoader, numClasses);
                 evaluations.Add(result);
                 maxAccuracy = Math.Max(maxAccuracy, result.Top1);
             }
-            double meanLoss = lossSum / step;
+            double meanLoss = progress.MeanLoss;
             epochLosses.Add(meanLoss);
-
-            string? checkpointPath = null;
-            if (finishedEpoch && (epoch % _config.SaveFreq == 0 || epoch == train.Epochs - 1))
-            {
-                checkpointPath = Path.Combine(outputDir, TrainingCheckpoint.FileName(epoch));
-                TrainingCheckpoint.Save(checkpointPath, encoder, optimizer,
-                    new TrainingState(epoch, globalStep, trainStep.LastScheduleUpdate, configYaml, maxAccuracy));
-                lastCheckpoint = checkpointPath;
-            }
+            foreach (string line in valLoader.Skipped.TakeWarnings()) progress.Warn(line);
+            interrupted = cancellation.IsCancellationRequested;
+            string? checkpointPath = progress.EndEpoch(epoch, trainLoader.Skipped, maxAccuracy, interrupted);
             long rss = ProcessMemory.ResidentBytes();
-            double imagesPerSecond = step * data.BatchSize / trainSeconds;
+            double imagesPerSecond = (progress.Step - firstStep) * data.BatchSize / trainSeconds;
             string validation = result is null ? "not validated" :
                 $"val loss {valLoss:F4}, top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Count} images), max top-1 {maxAccuracy:F2} %";
             log.Write($"epoch {epoch} done: train loss {meanLoss:F4}, {trainSeconds:F1} s, {imagesPerSecond:F1} img/s; " +
-                      $"{validation}; rss {rss / 1048576} MiB" + (checkpointPath is null ? "" : $", saved {checkpointPath}"));
+                      $"{validation}; rss {rss / 1048576} MiB" + (checkpointPath is null ? "" : $", saved {checkpointPath}") +
+                      progress.SkippedSummary);
             _observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, imagesPerSecond, rss, checkpointPath, null,
                 result?.Top1, result?.Top5, result is null ? null : maxAccuracy));
         }
-        return new FinetuneResult(outputDir, lastCheckpoint, loaded, epochLosses, evaluations, maxAccuracy, trainSet.Count,
-            ProcessMemory.PeakResidentBytes());
+        progress.Finish(interrupted);
+        return new FinetuneResult(outputDir, checkpoints.LastGood, loaded, epochLosses, evaluations, maxAccuracy, trainSet.Count,
+            ProcessMemory.PeakResidentBytes(), interrupted, checkpoints.LastFailure);
     }
 
     /// <summary>The pretrained-load report as log lines: counts, then the missing, unexpected and resized keys.</summary>

@@ -129,11 +129,12 @@ public sealed class LinearProbe
 
         int fullBatches = trainSet.Count / data.BatchSize;
         if (fullBatches == 0)
-            throw new DataException($"DATA.BATCH_SIZE ({data.BatchSize}) is larger than the training set ({trainSet.Count} images)");
+            throw new ConfigException($"DATA.BATCH_SIZE ({data.BatchSize}) is larger than the training set ({trainSet.Count} images)");
         int stepsPerEpoch = _options.MaxStepsPerEpoch is int cap ? Math.Min(cap, fullBatches) : fullBatches;
         var groups = ParamGroups.ForPretraining(head.named_parameters(), new HashSet<string>(), [], _run.BaseLr, train.WeightDecay);
         using var optimizer = TrainingSetup.CreateOptimizer(groups, train, _run.BaseLr);
         var trainStep = new TrainStep(optimizer, groups, TrainingSetup.CreateSchedule(train, _run, stepsPerEpoch), 1, train.ClipGrad);
+        var guard = new NonFiniteGuard(train.MaxNonfiniteSteps);
         string configYaml = ConfigWriter.ToYaml(_config);
         File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
@@ -164,9 +165,13 @@ public sealed class LinearProbe
                     loss = lossTensor.item<float>();
                     trainStep.Run(lossTensor, step, stepsPerEpoch, globalStep);
                 }
-                if (!double.IsFinite(loss))
-                    throw new SimMimUserException($"loss is {loss} at epoch {epoch} step {step}; stopping");
-                lossSum += loss;
+                // The probe writes its classifier only at the end, so there is no earlier checkpoint to name.
+                if (guard.Observe(trainStep.LastOutcome, epoch, step + 1, loss, trainStep.LastGradNorm, null) is { } skipped)
+                {
+                    log.Write(skipped);
+                    _observer.Message(skipped);
+                }
+                lossSum += double.IsFinite(loss) ? loss : 0;
                 step++;
                 globalStep++;
                 meter.Step(epoch, step, globalStep, loss, trainStep.LastLr, trainStep.LastGradNorm);
@@ -215,6 +220,7 @@ public sealed class LinearProbe
             using (batch)
             {
                 if (cancellation.IsCancellationRequested) break;
+                if (batch.Labels.shape[0] == 0) continue;   // every image of the batch was unreadable
                 features.Add(extract(batch.Images).MoveToOuterDisposeScope());
                 labels.Add(batch.Labels.clone().MoveToOuterDisposeScope());
             }
