@@ -19,6 +19,16 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         [CommandOption("--steps-per-epoch <N>")]
         [Description("Cut every epoch to at most N steps (quick trials)")]
         public int? StepsPerEpoch { get; init; }
+
+        [CommandOption(PrecisionOption.Template)]
+        [Description(PrecisionOption.Description)]
+        public string? Precision { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            var result = base.Validate();
+            return result.Successful ? PrecisionOption.Validate(Precision) : result;
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -28,7 +38,8 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         using var interrupt = new ConsoleInterrupt();
         var observer = new ConsoleTrainingObserver(console);
         var trainer = new FineTuner(config,
-            new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch), observer);
+            new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch,
+                PrecisionOption.Parse(settings.Precision)), observer);
         var result = observer.Run(() => trainer.Run(interrupt.Token));
         if (interrupt.Token.IsCancellationRequested)
         {

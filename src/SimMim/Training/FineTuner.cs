@@ -4,6 +4,7 @@ using SimMim.Config;
 using SimMim.Data;
 using SimMim.Finetune;
 using SimMim.Models;
+using SimMim.Models.Layers;
 using static TorchSharp.torch;
 
 namespace SimMim.Training;
@@ -13,8 +14,9 @@ namespace SimMim.Training;
 /// <param name="ResumePath">Fine-tuning checkpoint to resume; otherwise the newest in the output directory (TRAIN.AUTO_RESUME).</param>
 /// <param name="LabelFraction">Train on a class-stratified subset of this fraction of the training set (seeded by SEED).</param>
 /// <param name="MaxStepsPerEpoch">Cuts every epoch short (tests, quick trials); null = the whole data set.</param>
+/// <param name="Precision">fp32 or bf16 mixed precision for the training forward (--precision); null = from AMP_OPT_LEVEL.</param>
 public sealed record FinetuneOptions(string? PretrainedPath = null, string? ResumePath = null, double LabelFraction = 1.0,
-    int? MaxStepsPerEpoch = null);
+    int? MaxStepsPerEpoch = null, Precision? Precision = null);
 
 /// <summary>What a finished fine-tuning run leaves behind.</summary>
 /// <param name="OutputDirectory">OUTPUT/MODEL.NAME/TAG.</param>
@@ -134,6 +136,8 @@ public sealed class FineTuner
                   $"loss {(mixup is null ? $"label-smoothing CE ({_config.Model.LabelSmoothing})" : "soft-target CE (mixup/cutmix)")}; " +
                   $"{(_pretrained is null ? "from scratch" : $"from {_pretrained}")}");
 
+        var precision = TrainingSetup.ChoosePrecision(_config, _options.Precision, log, _observer);
+
         var meter = new StepMeter(_observer, metrics, log, data.BatchSize, stepsPerEpoch, _config.PrintFreq);
         var epochLosses = new List<double>();
         var evaluations = new List<ClassificationResult>();
@@ -158,7 +162,9 @@ public sealed class FineTuner
                 {
                     // Mixup mixes the images in place before the forward, as timm's does on the GPU batch.
                     Tensor? soft = mixup?.Apply(batch.Images, batch.Labels);          // (B, classes)
-                    var logits = encoder.Classify(batch.Images);                      // (B, classes)
+                    Tensor logits;
+                    using (Autocast.Enable(precision.Precision))
+                        logits = encoder.Classify(batch.Images);                      // (B, classes), fp32
                     var lossTensor = soft is not null
                         ? SoftTargetCrossEntropy.Loss(logits, soft)
                         : SoftTargetCrossEntropy.LabelSmoothing(logits, batch.Labels, _config.Model.LabelSmoothing);

@@ -47,7 +47,7 @@ public sealed class SwinTransformerBlock : nn.Module<Tensor, Tensor>
         var (b, l, c) = (x.shape[0], x.shape[1], x.shape[2]);
         int r = Resolution, ws = WindowSize, s = ShiftSize;
         var shortcut = x;
-        x = norm1.call(x).view(b, r, r, c);                                      // (B, H, W, C)
+        x = AutocastOps.LayerNorm(norm1, x).view(b, r, r, c);                    // (B, H, W, C)
         if (s > 0)
         {
             x = x.roll([-s, -s], [1, 2]);
@@ -59,7 +59,7 @@ public sealed class SwinTransformerBlock : nn.Module<Tensor, Tensor>
         {
             x = x.roll([s, s], [1, 2]);
         }
-        x = shortcut + drop_path.call(x.view(b, l, c));
-        return x + drop_path.call(mlp.call(norm2.call(x)));                      // (B, H·W, C)
+        x = shortcut + drop_path.call(x.view(b, l, c));                          // fp32 + (bf16 under autocast) → fp32
+        return x + drop_path.call(mlp.call(AutocastOps.LayerNorm(norm2, x)));    // (B, H·W, C)
     }
 }
