@@ -38,6 +38,11 @@ namespace SimMim.Cli
                     .WithDescription("Write a PNG grid: original | masked input | reconstruction | reconstruction pasted into the visible pixels.")
                     .WithExample("reconstruct", "--cfg", "configs/demo.yaml", "--checkpoint", "output/simmim_demo/default/ckpt_epoch_14.pth", "--output", "grid.png", "a.jpg", "b.png");
 
+                config.AddCommand<BenchmarkCommand>("benchmark")
+                    .WithDescription("Throughput of the config's model: training and inference images/s, input pipeline, memory, FLOPs and MFU; prints a table and one JSON line.")
+                    .WithExample("benchmark", "--cfg", "configs/bench_vit_small.yaml", "--steps", "10")
+                    .WithExample("benchmark", "--cfg", "configs/bench_swin_small.yaml", "--precision", "bf16", "--threads", "2");
+
                 // Checkpoint interoperability (PyTorch, Hugging Face).
                 config.AddCommand<ConvertCommand>("convert")
                     .WithDescription("Convert weights between the reference's and Hugging Face's key layouts, and between .pth and .safetensors.")
