@@ -53,6 +53,12 @@ public class AutocastTests
             // The result is still close to fp32: bf16 keeps 8 significant bits.
             var reference = linear.call(x);
             Assert.True((y.to_type(ScalarType.Float32) - reference).abs().max().item<float>() < 0.05);
+
+            var (q, k, v, bias) = (randn(2, 2, 5, 4), randn(2, 2, 5, 4), randn(2, 2, 5, 4), randn(2, 5, 5));
+            var attention = AutocastOps.Attention(q, k, v, bias);
+            Assert.Equal(ScalarType.BFloat16, attention.dtype);
+            var exact = nn.functional.scaled_dot_product_attention(q, k, v, bias);
+            Assert.True((attention.to_type(ScalarType.Float32) - exact).abs().max().item<float>() < 0.05);
         }
     }
 

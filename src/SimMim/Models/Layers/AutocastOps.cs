@@ -6,9 +6,9 @@ namespace SimMim.Models.Layers;
 
 /// <summary>
 /// The ops our modules call where precision matters, following CPU autocast's policy under an
-/// <see cref="Autocast"/> scope: linear, conv2d, matmul and fused attention cast their inputs (weights included,
-/// inside the autograd graph, so fp32 master weights receive fp32 gradients) to the scope's type; LayerNorm casts
-/// its input to fp32. Outside a scope every helper is exactly the plain TorchSharp call.
+/// <see cref="Autocast"/> scope: linear, conv2d, matmul and attention's products cast their inputs (weights included,
+/// inside the autograd graph, so fp32 master weights receive fp32 gradients) to the scope's type; LayerNorm and
+/// softmax take fp32. Outside a scope every helper is exactly the plain TorchSharp call.
 /// </summary>
 public static class AutocastOps
 {
@@ -43,12 +43,23 @@ public static class AutocastOps
         : a.matmul(b);
 
     /// <summary>
-    /// softmax(q·kᵀ/√d + bias)·v through the fused kernel; in a scope q, k, v and the additive bias are in the
-    /// reduced type (the kernel accumulates in fp32, as autocast's scaled_dot_product_attention does).
+    /// softmax(q·kᵀ/√d + bias)·v: the fused kernel outside a scope. In a scope the two products run in the reduced
+    /// type and the scaling, bias and softmax in fp32; libtorch's fused CPU kernel was 2.6× slower than that in bf16
+    /// at SimMIM's sequence lengths (tens of tokens per sequence; docs/PERFORMANCE.md).
     /// </summary>
-    public static Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? bias) => Autocast.ComputeType is ScalarType t
-        ? nn.functional.scaled_dot_product_attention(Cast(q, t), Cast(k, t), Cast(v, t), bias is null ? null : Cast(bias, t))
-        : nn.functional.scaled_dot_product_attention(q, k, v, bias);
+    public static Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? bias)
+    {
+        if (Autocast.ComputeType is not ScalarType t)
+        {
+            return nn.functional.scaled_dot_product_attention(q, k, v, bias);
+        }
+        var scores = Cast(q, t).matmul(Cast(k, t).transpose(-2, -1)).to_type(ScalarType.Float32) * Math.Pow(q.shape[^1], -0.5);
+        if (bias is not null)
+        {
+            scores = scores + bias;
+        }
+        return Cast(scores.softmax(-1), t).matmul(Cast(v, t));
+    }
 
     /// <summary><paramref name="norm"/>(x) with x in fp32 (a no-op outside a scope, where x already is).</summary>
     public static Tensor LayerNorm(LayerNorm norm, Tensor x) => norm.call(ToFloat32(x));
