@@ -13,6 +13,8 @@ namespace SimMim.Cli
     {
         public static int Run(string[] args, IAnsiConsole console)
         {
+            // Large tensors stay in the heap between steps instead of being unmapped and faulted in again.
+            SimMim.Hardware.NativeHeap.KeepLargeBlocks();
             var app = new CommandApp();
             app.Configure(config =>
             {
