@@ -13,6 +13,8 @@ namespace SimMim.Cli
     {
         public static int Run(string[] args, IAnsiConsole console)
         {
+            // Large tensors stay in the heap between steps instead of being unmapped and faulted in again.
+            SimMim.Hardware.NativeHeap.KeepLargeBlocks();
             var app = new CommandApp();
             app.Configure(config =>
             {
@@ -37,6 +39,11 @@ namespace SimMim.Cli
                 config.AddCommand<ReconstructCommand>("reconstruct")
                     .WithDescription("Write a PNG grid: original | masked input | reconstruction | reconstruction pasted into the visible pixels.")
                     .WithExample("reconstruct", "--cfg", "configs/demo.yaml", "--checkpoint", "output/simmim_demo/default/ckpt_epoch_14.pth", "--output", "grid.png", "a.jpg", "b.png");
+
+                config.AddCommand<BenchmarkCommand>("benchmark")
+                    .WithDescription("Throughput of the config's model: training and inference images/s, input pipeline, memory, FLOPs and MFU; prints a table and one JSON line.")
+                    .WithExample("benchmark", "--cfg", "configs/bench_vit_small.yaml", "--steps", "10")
+                    .WithExample("benchmark", "--cfg", "configs/bench_swin_small.yaml", "--precision", "bf16", "--threads", "2");
 
                 // Checkpoint interoperability (PyTorch, Hugging Face).
                 config.AddCommand<ConvertCommand>("convert")

@@ -24,11 +24,16 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         [Description("Validate every N epochs and after the last. Default: 1")]
         public int EvalFrequency { get; init; } = 1;
 
+        [CommandOption(PrecisionOption.Template)]
+        [Description(PrecisionOption.Description)]
+        public string? Precision { get; init; }
+
         public override ValidationResult Validate()
         {
             var result = base.Validate();
             if (!result.Successful) return result;
-            return EvalFrequency >= 1 ? ValidationResult.Success() : ValidationResult.Error($"--eval-freq must be at least 1, got {EvalFrequency}");
+            if (EvalFrequency < 1) return ValidationResult.Error($"--eval-freq must be at least 1, got {EvalFrequency}");
+            return PrecisionOption.Validate(Precision);
         }
     }
 
@@ -40,7 +45,7 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         var observer = new ConsoleTrainingObserver(console);
         var trainer = new FineTuner(config,
             new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch,
-                settings.EvalFrequency), observer);
+                settings.EvalFrequency, PrecisionOption.Parse(settings.Precision)), observer);
         var result = observer.Run(() => trainer.Run(signals.Token));
         if (result.Interrupted)
         {

@@ -23,6 +23,16 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
         [CommandOption("--steps-per-epoch <N>")]
         [Description("Cut every epoch to at most N steps (quick trials)")]
         public int? StepsPerEpoch { get; init; }
+
+        [CommandOption(PrecisionOption.Template)]
+        [Description(PrecisionOption.Description)]
+        public string? Precision { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            var result = base.Validate();
+            return result.Successful ? PrecisionOption.Validate(Precision) : result;
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -33,7 +43,8 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
 
         using var signals = new StopSignals();
         var observer = new ConsoleTrainingObserver(console);
-        var trainer = new Pretrainer(config, new PretrainOptions(settings.Resume, settings.StepsPerEpoch), observer);
+        var trainer = new Pretrainer(config, new PretrainOptions(settings.Resume, settings.StepsPerEpoch,
+            Precision: PrecisionOption.Parse(settings.Precision)), observer);
         var result = observer.Run(() => trainer.Run(signals.Token));
 
         if (result.Interrupted)

@@ -11,6 +11,9 @@ public static class ConfigValidator
     private static readonly string[] s_schedulers = ["cosine", "multistep", "step", "linear"];
     private static readonly string[] s_optimizers = ["adamw", "sgd"];
 
+    /// <summary>AMP_OPT_LEVEL values: '' and O0 = fp32; O1 and O2 = mixed precision (bf16 on a CPU that has it).</summary>
+    public static IReadOnlyList<string> AmpOptLevels { get; } = ["", "O0", "O1", "O2"];
+
     /// <summary>Throws one <see cref="ConfigException"/> listing every violation (joined by "; ").</summary>
     public static void Validate(SimMimConfig config, ConfigStage stage)
     {
@@ -93,6 +96,8 @@ public static class ConfigValidator
         Require(data.MaxBadFraction >= 0 && data.MaxBadFraction <= 1,
             $"DATA.MAX_BAD_FRACTION must be between 0 and 1, got {data.MaxBadFraction}");
         Require(train.MaxNonfiniteSteps >= 1, $"TRAIN.MAX_NONFINITE_STEPS must be at least 1, got {train.MaxNonfiniteSteps}");
+        Require(AmpOptLevels.Contains(config.AmpOptLevel),
+            $"AMP_OPT_LEVEL must be '', O0, O1 or O2, got '{config.AmpOptLevel}'");
 
         LrSchedulerConfig scheduler = train.LrScheduler;
         Require(s_schedulers.Contains(scheduler.Name),

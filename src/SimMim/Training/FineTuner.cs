@@ -5,6 +5,7 @@ using SimMim.Data;
 using SimMim.Data.Augment;
 using SimMim.Finetune;
 using SimMim.Models;
+using SimMim.Models.Layers;
 using static TorchSharp.torch;
 
 namespace SimMim.Training;
@@ -16,8 +17,9 @@ namespace SimMim.Training;
 /// <param name="MaxStepsPerEpoch">Cuts every epoch short (tests, quick trials); null = the whole data set.</param>
 /// <param name="EvalFrequency">Validate every this many epochs and after the last (the reference: every epoch). Small
 /// label fractions run many short epochs, where validating each one would cost more than training.</param>
+/// <param name="Precision">fp32 or bf16 mixed precision for the training forward (--precision); null = from AMP_OPT_LEVEL.</param>
 public sealed record FinetuneOptions(string? PretrainedPath = null, string? ResumePath = null, double LabelFraction = 1.0,
-    int? MaxStepsPerEpoch = null, int EvalFrequency = 1);
+    int? MaxStepsPerEpoch = null, int EvalFrequency = 1, Precision? Precision = null);
 
 /// <summary>What a finished fine-tuning run leaves behind.</summary>
 /// <param name="OutputDirectory">OUTPUT/MODEL.NAME/TAG.</param>
@@ -144,6 +146,8 @@ public sealed class FineTuner
                   $"loss {(mixupOptions.Enabled ? "soft-target CE (mixup/cutmix)" : $"label-smoothing CE ({_config.Model.LabelSmoothing})")}; " +
                   $"{(_pretrained is null ? "from scratch" : $"from {_pretrained}")}");
 
+        var precision = TrainingSetup.ChoosePrecision(_config, _options.Precision, log, _observer);
+
         var meter = new StepMeter(_observer, metrics, log, data.BatchSize, stepsPerEpoch, _config.PrintFreq);
         var progress = new EpochProgress(checkpoints, new NonFiniteGuard(train.MaxNonfiniteSteps), meter, trainStep, log, _observer,
             position, stepsPerEpoch, configYaml);
@@ -172,7 +176,9 @@ public sealed class FineTuner
                     Tensor? soft = mixupOptions.Enabled
                         ? new Mixup(mixupOptions, StepSeeds.Mixup(_config.Seed, progress.GlobalStep)).Apply(batch.Images, batch.Labels)   // (B, classes)
                         : null;
-                    var logits = encoder.Classify(batch.Images);                      // (B, classes)
+                    Tensor logits;
+                    using (Autocast.Enable(precision.Precision))
+                        logits = encoder.Classify(batch.Images);                      // (B, classes), fp32
                     var lossTensor = soft is not null
                         ? SoftTargetCrossEntropy.Loss(logits, soft)
                         : SoftTargetCrossEntropy.LabelSmoothing(logits, batch.Labels, _config.Model.LabelSmoothing);

@@ -4,6 +4,7 @@ using SimMim.Config;
 using SimMim.Data;
 using SimMim.Masking;
 using SimMim.Models;
+using SimMim.Models.Layers;
 using SimMim.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,7 +16,9 @@ namespace SimMim.Training;
 /// directory is used when TRAIN.AUTO_RESUME is on.</param>
 /// <param name="MaxStepsPerEpoch">Cuts every epoch short (demos, tests and benchmarks); null = the whole data set.</param>
 /// <param name="GridImages">How many images the per-epoch reconstruction grid shows.</param>
-public sealed record PretrainOptions(string? ResumePath = null, int? MaxStepsPerEpoch = null, int GridImages = 8);
+/// <param name="Precision">fp32 or bf16 mixed precision (--precision); null = from AMP_OPT_LEVEL.</param>
+public sealed record PretrainOptions(string? ResumePath = null, int? MaxStepsPerEpoch = null, int GridImages = 8,
+    Precision? Precision = null);
 
 /// <summary>What a finished run leaves behind.</summary>
 /// <param name="OutputDirectory">OUTPUT/MODEL.NAME/TAG.</param>
@@ -95,6 +98,8 @@ public sealed class Pretrainer
                   $"(warmup {_run.WarmupLr:G4}, min {_run.MinLr:G4}); epochs {startEpoch}..{train.Epochs - 1}" +
                   (position.StepInEpoch > 0 ? $" (epoch {startEpoch} from step {position.StepInEpoch})" : ""));
 
+        var precision = TrainingSetup.ChoosePrecision(_config, _options.Precision, log, _observer);
+
         var gridSamples = ReconstructionSamples.Take(dataset, data.ImgSize, masks, _options.GridImages, _config.Seed, loader.Skipped);
         var meter = new StepMeter(_observer, metrics, log, data.BatchSize, stepsPerEpoch, _config.PrintFreq);
         var progress = new EpochProgress(checkpoints, new NonFiniteGuard(train.MaxNonfiniteSteps), meter, trainStep, log, _observer,
@@ -121,7 +126,9 @@ public sealed class Pretrainer
                 using (var scope = NewDisposeScope())
                 using (batch)
                 {
-                    SimMimOutput output = model.call(batch.Images, batch.Masks);
+                    SimMimOutput output;
+                    using (Autocast.Enable(precision.Precision))
+                        output = model.call(batch.Images, batch.Masks);
                     loss = output.Loss.item<float>();
                     trainStep.Run(output.Loss, progress.Step, stepsPerEpoch, progress.GlobalStep);
                 }

@@ -3,6 +3,7 @@ using SimMim.Checkpoints;
 using SimMim.Config;
 using SimMim.Data;
 using SimMim.Models;
+using SimMim.Models.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,6 +32,19 @@ internal static class TrainingSetup
         return torch.optim.AdamW(
             groups.Select(g => new AdamW.ParamGroup(g.Parameters, new AdamW.Options { LearningRate = g.BaseLr, weight_decay = g.WeightDecay })),
             lr: baseLr, beta1: o.Betas[0], beta2: o.Betas[1], eps: o.Eps, weight_decay: train.WeightDecay);
+    }
+
+    /// <summary>
+    /// The run's precision (--precision, else AMP_OPT_LEVEL on this CPU), written to the log; shown on the console too
+    /// when it is bf16 or a fallback, the cases a user should notice.
+    /// </summary>
+    public static PrecisionChoice ChoosePrecision(SimMimConfig config, Precision? requested, RunLog log, ITrainingObserver observer)
+    {
+        var choice = MixedPrecision.Resolve(config.AmpOptLevel, requested);
+        log.Write(choice.Reason);
+        if (choice.Precision == Precision.Bf16 || choice.FellBack)
+            observer.Message(choice.Reason);
+        return choice;
     }
 
     public static LrSchedule CreateSchedule(TrainConfig train, ResolvedRun run, int stepsPerEpoch) =>
