@@ -166,6 +166,12 @@ def main():
     images = torch.randn(batch, 3, size, size)
     mask = masks(cfg, model.encoder.patch_size, batch, np.random.default_rng(cfg["SEED"]))
     autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if args.precision == "bf16" else None
+    if autocast is not None:
+        # PyTorch 1.13's CPU autocast leaves layer_norm out of its fp32 list and then fails on a bf16 input with fp32
+        # weights (Swin's patch norm after the bf16 conv); cast LayerNorm inputs to fp32, as SimMIM.NET's autocast does.
+        for m in model.modules():
+            if isinstance(m, nn.LayerNorm):
+                m.register_forward_pre_hook(lambda _, inputs: (inputs[0].float(),))
 
     def forward():
         if autocast is None:
