@@ -3,9 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# python3-torch: the PyTorch reference the parity tests compare against (tools/parity).
+# python3-torch: the PyTorch reference the parity tests compare against (tools/parity);
+# python3-pil: the Pillow that RandAugment's ops are checked against byte for byte;
 # openmpi-bin, libopenmpi-dev: mpirun and libmpi for data-parallel runs and their tests (docs/DISTRIBUTED.md).
-packages=(dataset-fashion-mnist ca-certificates python3-torch openmpi-bin libopenmpi-dev)
+packages=(dataset-fashion-mnist ca-certificates python3-torch python3-pil openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

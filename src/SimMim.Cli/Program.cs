@@ -13,6 +13,8 @@ namespace SimMim.Cli
     {
         public static int Run(string[] args, IAnsiConsole console)
         {
+            // Large tensors stay in the heap between steps instead of being unmapped and faulted in again.
+            SimMim.Hardware.NativeHeap.KeepLargeBlocks();
             var app = new CommandApp();
             app.Configure(config =>
             {
@@ -38,6 +40,11 @@ namespace SimMim.Cli
                     .WithDescription("Write a PNG grid: original | masked input | reconstruction | reconstruction pasted into the visible pixels.")
                     .WithExample("reconstruct", "--cfg", "configs/demo.yaml", "--checkpoint", "output/simmim_demo/default/ckpt_epoch_14.pth", "--output", "grid.png", "a.jpg", "b.png");
 
+                config.AddCommand<BenchmarkCommand>("benchmark")
+                    .WithDescription("Throughput of the config's model: training and inference images/s, input pipeline, memory, FLOPs and MFU; prints a table and one JSON line.")
+                    .WithExample("benchmark", "--cfg", "configs/bench_vit_small.yaml", "--steps", "10")
+                    .WithExample("benchmark", "--cfg", "configs/bench_swin_small.yaml", "--precision", "bf16", "--threads", "2");
+
                 // Checkpoint interoperability (PyTorch, Hugging Face).
                 config.AddCommand<ConvertCommand>("convert")
                     .WithDescription("Convert weights between the reference's and Hugging Face's key layouts, and between .pth and .safetensors.")
@@ -58,14 +65,24 @@ namespace SimMim.Cli
             }
             catch (SimMimUserException e)
             {
-                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                WriteError(console, e.Message);
                 return e.ExitCode;
             }
             catch (CommandAppException e)
             {
-                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                WriteError(console, e.Message);
                 return 2;
             }
+        }
+
+        /// <summary>
+        /// One line however long: Spectre wraps markup at the console width (80 when output is redirected), which
+        /// would split an error naming a long path across lines in a log.
+        /// </summary>
+        internal static void WriteError(IAnsiConsole console, string message)
+        {
+            console.Markup("[red]error:[/] ");
+            console.Profile.Out.Writer.WriteLine(message);
         }
     }
 }

@@ -19,6 +19,22 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         [CommandOption("--steps-per-epoch <N>")]
         [Description("Cut every epoch to at most N steps (quick trials)")]
         public int? StepsPerEpoch { get; init; }
+
+        [CommandOption("--eval-freq <N>")]
+        [Description("Validate every N epochs and after the last. Default: 1")]
+        public int EvalFrequency { get; init; } = 1;
+
+        [CommandOption(PrecisionOption.Template)]
+        [Description(PrecisionOption.Description)]
+        public string? Precision { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            var result = base.Validate();
+            if (!result.Successful) return result;
+            if (EvalFrequency < 1) return ValidationResult.Error($"--eval-freq must be at least 1, got {EvalFrequency}");
+            return PrecisionOption.Validate(Precision);
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -26,15 +42,16 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         var config = settings.LoadRunConfig();
         return DistributedLaunch.Run(settings, console, (group, console) =>
         {
-            using var interrupt = new ConsoleInterrupt();
+            using var signals = new StopSignals();
             var observer = new ConsoleTrainingObserver(console);
             var trainer = new FineTuner(config,
-                new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch), observer, group);
-            var result = observer.Run(() => trainer.Run(interrupt.Token));
-            if (interrupt.Token.IsCancellationRequested)
+                new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch,
+                    settings.EvalFrequency, PrecisionOption.Parse(settings.Precision)), observer, group);
+            var result = observer.Run(() => trainer.Run(signals.Token));
+            if (result.Interrupted)
             {
-                console.MarkupLineInterpolated($"[yellow]interrupted[/]; last checkpoint: {result.LastCheckpoint ?? "(none)"}");
-                return 130;
+                signals.Report(console, result.LastCheckpoint, result.SaveFailure);
+                return signals.ExitCode;
             }
             console.MarkupLineInterpolated($"max top-1: [bold green]{result.MaxAccuracy:F2} %[/]");
             console.MarkupLineInterpolated($"checkpoint: [green]{result.LastCheckpoint ?? "(none)"}[/]");

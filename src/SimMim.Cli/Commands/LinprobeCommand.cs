@@ -29,13 +29,14 @@ public sealed class LinprobeCommand(IAnsiConsole console) : Command<LinprobeComm
         var config = settings.LoadRunConfig();
         DistributedLaunch.RefuseParallel("linprobe");
         settings.ApplyThreads();
-        using var interrupt = new ConsoleInterrupt();
+        using var signals = new StopSignals();
         var observer = new ConsoleTrainingObserver(console);
         var probe = new LinearProbe(config,
             new LinearProbeOptions(settings.Pretrained, settings.Block, settings.Augment, settings.LabelFraction), observer);
-        var result = observer.Run(() => probe.Run(interrupt.Token));
+        var result = observer.Run(() => probe.Run(signals.Token));
         console.MarkupLineInterpolated($"linear probe top-1: [bold green]{result.MaxAccuracy:F2} %[/] (best epoch)");
         console.MarkupLineInterpolated($"classifier: [green]{result.Checkpoint}[/]");
-        return interrupt.Token.IsCancellationRequested ? 130 : 0;
+        // A probe is short and has no mid-run checkpoints: an interrupted one keeps the classifier trained so far.
+        return signals.Token.IsCancellationRequested ? signals.ExitCode : 0;
     }
 }

@@ -23,6 +23,16 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
         [CommandOption("--steps-per-epoch <N>")]
         [Description("Cut every epoch to at most N steps (quick trials)")]
         public int? StepsPerEpoch { get; init; }
+
+        [CommandOption(PrecisionOption.Template)]
+        [Description(PrecisionOption.Description)]
+        public string? Precision { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            var result = base.Validate();
+            return result.Successful ? PrecisionOption.Validate(Precision) : result;
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -31,15 +41,16 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
         if (settings.AccumulationSteps is int steps) config = config with { Train = config.Train with { AccumulationSteps = steps } };
         return DistributedLaunch.Run(settings, console, (group, console) =>
         {
-            using var interrupt = new ConsoleInterrupt();
+            using var signals = new StopSignals();
             var observer = new ConsoleTrainingObserver(console);
-            var trainer = new Pretrainer(config, new PretrainOptions(settings.Resume, settings.StepsPerEpoch), observer, group);
-            var result = observer.Run(() => trainer.Run(interrupt.Token));
+            var trainer = new Pretrainer(config, new PretrainOptions(settings.Resume, settings.StepsPerEpoch,
+                Precision: PrecisionOption.Parse(settings.Precision)), observer, group);
+            var result = observer.Run(() => trainer.Run(signals.Token));
 
-            if (interrupt.Token.IsCancellationRequested)
+            if (result.Interrupted)
             {
-                console.MarkupLineInterpolated($"[yellow]interrupted[/]; last checkpoint: {result.LastCheckpoint ?? "(none)"}");
-                return 130;
+                signals.Report(console, result.LastCheckpoint, result.SaveFailure);
+                return signals.ExitCode;
             }
             console.MarkupLineInterpolated($"checkpoint: [green]{result.LastCheckpoint ?? "(none)"}[/]");
             console.MarkupLineInterpolated($"reconstructions: [green]{result.LastReconstruction ?? "(none)"}[/]");

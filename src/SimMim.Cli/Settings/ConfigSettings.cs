@@ -27,7 +27,7 @@ public class ConfigSettings : CommandSettings
     public int? BatchSize { get; init; }
 
     [CommandOption("--threads <N>")]
-    [Description("Torch compute threads. Default: OMP_NUM_THREADS, else the number of cores (shared out among the processes mpirun starts on this machine).")]
+    [Description("Torch compute threads. Default: OMP_NUM_THREADS, else the number of cores, shared out among the processes mpirun starts on this machine (benchmark: the physical cores).")]
     public int? Threads { get; init; }
 
     public SimMimConfig LoadConfig()

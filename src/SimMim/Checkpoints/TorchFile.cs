@@ -134,7 +134,7 @@ public static class TorchFile
         }
         var storages = new Dictionary<string, Tensor>();
         using var pickle = new MemoryStream();
-        using (var s = pklEntry.Open()) s.CopyTo(pickle);
+        using (var s = OpenChecked(pklEntry)) s.CopyTo(pickle);
         pickle.Position = 0;
         return new SafeUnpickler(pickle, pid =>
         {
@@ -149,10 +149,14 @@ public static class TorchFile
             if (entry.Length % elementSize != 0)
                 throw new InvalidDataException($"storage record data/{key} has {entry.Length} bytes, not a whole number of {dtype}");
             var storage = empty(entry.Length / elementSize, dtype);
-            using (var data = entry.Open()) ReadInto(storage, data, entry.Length);
+            using (var data = OpenChecked(entry)) ReadInto(storage, data, entry.Length);
             return storages[key] = storage;
         }).Load();
     }
+
+    // Every record read is checked against its zip CRC-32: a corrupt checkpoint fails to load instead of loading wrong.
+    private static Crc32CheckedStream OpenChecked(ZipArchiveEntry entry) =>
+        new(entry.Open(), entry.Length, entry.Crc32, $"record {entry.FullName}");
 
     /// <summary>
     /// Legacy layout: pickled magic number, protocol and sys_info, the object pickle (storages by persistent id
@@ -214,9 +218,10 @@ public static class TorchFile
     {
         if (storage.NumberOfElements * ElementSize(storage.dtype) != bytes)
             throw new InvalidDataException("storage size mismatch");
-        long start = data.CanSeek ? data.Position : 0;
+        // Both callers' streams know their position: the legacy file and a checked zip record.
+        long start = data.Position;
         storage.ReadBytesFromStream(data);
-        if (data.CanSeek && data.Position - start != bytes)
+        if (data.Position - start != bytes)
             throw new InvalidDataException("file ends inside a storage");
     }
 

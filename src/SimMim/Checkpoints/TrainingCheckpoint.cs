@@ -12,20 +12,25 @@ namespace SimMim.Checkpoints;
 /// <param name="LastScheduleUpdate">The iteration at which the lr schedule was last updated (-1 before any).</param>
 /// <param name="ConfigYaml">The resolved run config, so a checkpoint says how it was made.</param>
 /// <param name="MaxAccuracy">Best top-1 (percent) seen so far by a fine-tuning run; 0 for pretraining.</param>
-public sealed record TrainingState(int Epoch, long GlobalStep, long LastScheduleUpdate, string ConfigYaml, double MaxAccuracy = 0);
+/// <param name="StepInEpoch">Steps already done of epoch <c>Epoch + 1</c> (a mid-epoch checkpoint); 0 at an epoch end.</param>
+/// <param name="EpochLossSum">Sum of the finite losses of those steps, so the epoch's mean survives a resume.</param>
+/// <param name="EpochLossCount">How many losses that sum holds.</param>
+public sealed record TrainingState(int Epoch, long GlobalStep, long LastScheduleUpdate, string ConfigYaml, double MaxAccuracy = 0,
+    int StepInEpoch = 0, double EpochLossSum = 0, int EpochLossCount = 0);
 
 /// <summary>
 /// Reads and writes training checkpoints as PyTorch zip files (torch.load opens them) with the reference's layout:
 /// a dict with 'model', 'optimizer', 'lr_scheduler', 'max_accuracy', 'epoch' and 'config' (a YAML string instead of
-/// a pickled yacs object), plus 'rng_state' for the torch generator. Files are written with <see cref="TorchFile"/>, so
+/// a pickled yacs object), plus 'rng_state' for the torch generator and the position within an epoch ('global_step',
+/// 'step_in_epoch', 'epoch_loss_sum', 'epoch_loss_count'). Files are written with <see cref="TorchFile"/>, so
 /// PyTorch loads them with weights_only=True (floats such as 'max_accuracy' and the optimizer's lr are 0-d float64
 /// tensors there), and read with its safe reader. Writes are atomic (see <see cref="AtomicFile"/>).
 /// </summary>
 public static class TrainingCheckpoint
 {
-    public const string FilePrefix = "ckpt_epoch_";
+    public const string FilePrefix = CheckpointFiles.Prefix;
 
-    public static string FileName(int epoch) => $"{FilePrefix}{epoch}.pth";
+    public static string FileName(int epoch) => CheckpointFiles.EpochEnd(epoch);
 
     public static void Save(string path, nn.Module model, OptimizerHelper optimizer, TrainingState state)
     {
@@ -42,6 +47,9 @@ public static class TrainingCheckpoint
             ["max_accuracy"] = state.MaxAccuracy,
             ["epoch"] = state.Epoch,
             ["global_step"] = state.GlobalStep,
+            ["step_in_epoch"] = state.StepInEpoch,
+            ["epoch_loss_sum"] = state.EpochLossSum,
+            ["epoch_loss_count"] = state.EpochLossCount,
             ["config"] = state.ConfigYaml,
             ["rng_state"] = random.get_rng_state(),
         };
@@ -51,9 +59,31 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>Loads model weights (strictly) and, when given, optimizer state; returns the run position.</summary>
-    public static TrainingState Load(string path, nn.Module model, OptimizerHelper? optimizer)
+    /// <exception cref="CheckpointException">The file is missing, corrupt, not a training checkpoint, or does not fit the model.</exception>
+    public static TrainingState Load(string path, nn.Module model, OptimizerHelper? optimizer) =>
+        Apply(Read(path), path, model, optimizer);
+
+    /// <summary>
+    /// Reads a training checkpoint and checks that it is one (a dict with 'model' weights and an 'epoch'), without
+    /// touching any model: a failure here means the file is unusable, not that it belongs to another architecture.
+    /// </summary>
+    /// <exception cref="CheckpointException">Missing, corrupt (including a checksum mismatch) or not a training checkpoint.</exception>
+    public static IDictionary Read(string path)
     {
-        IDictionary checkpoint = Read(path);
+        IDictionary checkpoint = TorchFile.Load(path) as IDictionary
+            ?? throw new CheckpointException($"{path}: not a training checkpoint (no dict at the top)");
+        if (checkpoint["model"] is not IDictionary || checkpoint["epoch"] is null)
+        {
+            TorchFile.DisposeTensors(checkpoint);
+            throw new CheckpointException($"{path}: not a training checkpoint (no 'model' weights or no 'epoch')");
+        }
+        return checkpoint;
+    }
+
+    /// <summary>Loads what <see cref="Read"/> returned into the model (strictly) and optimizer; frees its tensors.</summary>
+    /// <exception cref="CheckpointException">The weights do not fit the model (another architecture or config).</exception>
+    public static TrainingState Apply(IDictionary checkpoint, string path, nn.Module model, OptimizerHelper? optimizer)
+    {
         try
         {
             StateDicts.LoadStrict(model, TorchFile.StateDict(checkpoint, path), path);
@@ -74,13 +104,10 @@ public static class TrainingCheckpoint
                 Convert.ToInt64(checkpoint["global_step"] ?? 0L),
                 lastUpdate,
                 checkpoint["config"] as string ?? "",
-                checkpoint["max_accuracy"] switch
-                {
-                    // Floats are written as 0-d float64 tensors (PyTorch's weights-only loader has no float opcode).
-                    Tensor best => best.item<double>(),
-                    IConvertible best => best.ToDouble(null),
-                    _ => 0,
-                });
+                Double(checkpoint["max_accuracy"]),
+                Convert.ToInt32(checkpoint["step_in_epoch"] ?? 0),
+                Double(checkpoint["epoch_loss_sum"]),
+                Convert.ToInt32(checkpoint["epoch_loss_count"] ?? 0));
         }
         finally
         {
@@ -102,20 +129,16 @@ public static class TrainingCheckpoint
         }
     }
 
-    /// <summary>The checkpoint of the highest epoch in <paramref name="directory"/>, or null when there is none.</summary>
-    public static string? FindLatest(string directory)
-    {
-        if (!Directory.Exists(directory)) return null;
-        return Directory.EnumerateFiles(directory, $"{FilePrefix}*.pth")
-            .Select(path => (path, epoch: int.TryParse(Path.GetFileNameWithoutExtension(path)[FilePrefix.Length..], out int e) ? e : -1))
-            .Where(c => c.epoch >= 0)
-            .OrderByDescending(c => c.epoch)
-            .Select(c => c.path)
-            .FirstOrDefault();
-    }
+    /// <summary>The newest checkpoint in <paramref name="directory"/> (see <see cref="CheckpointFiles"/>), or null when there is none.</summary>
+    public static string? FindLatest(string directory) => CheckpointFiles.NewestFirst(directory).FirstOrDefault();
 
-    private static IDictionary Read(string path) =>
-        TorchFile.Load(path) as IDictionary ?? throw new CheckpointException($"{path}: not a training checkpoint (no dict at the top)");
+    // Floats are written as 0-d float64 tensors (PyTorch's weights-only loader has no float opcode).
+    private static double Double(object? value) => value switch
+    {
+        Tensor t => t.item<double>(),
+        IConvertible c => c.ToDouble(null),
+        _ => 0,
+    };
 
     /// <summary>
     /// Param-group hyper-parameters (lr, betas, eps, weight_decay) come back as 0-d float64 tensors (see

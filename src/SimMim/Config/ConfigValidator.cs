@@ -11,6 +11,9 @@ public static class ConfigValidator
     private static readonly string[] s_schedulers = ["cosine", "multistep", "step", "linear"];
     private static readonly string[] s_optimizers = ["adamw", "sgd"];
 
+    /// <summary>AMP_OPT_LEVEL values: '' and O0 = fp32; O1 and O2 = mixed precision (bf16 on a CPU that has it).</summary>
+    public static IReadOnlyList<string> AmpOptLevels { get; } = ["", "O0", "O1", "O2"];
+
     /// <summary>Throws one <see cref="ConfigException"/> listing every violation (joined by "; ").</summary>
     public static void Validate(SimMimConfig config, ConfigStage stage)
     {
@@ -69,6 +72,9 @@ public static class ConfigValidator
             Require(model.NumClasses >= 1, $"MODEL.NUM_CLASSES must be at least 1, got {model.NumClasses}");
             Require(train.LayerDecay > 0 && train.LayerDecay <= 1,
                 $"TRAIN.LAYER_DECAY must be in (0, 1], got {train.LayerDecay}");
+            IReadOnlyList<double> scale = config.Aug.Scale;
+            Require(scale.Count == 2 && scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1,
+                $"AUG.SCALE must be two numbers 0 < min <= max <= 1, got [{string.Join(", ", scale)}]");
         }
 
         if (!isVit)
@@ -85,6 +91,13 @@ public static class ConfigValidator
         Require(train.WarmupEpochs >= 0 && train.WarmupEpochs <= train.Epochs,
             $"TRAIN.WARMUP_EPOCHS ({train.WarmupEpochs}) must be between 0 and TRAIN.EPOCHS ({train.Epochs})");
         Require(config.SaveFreq >= 1, $"SAVE_FREQ must be at least 1, got {config.SaveFreq}");
+        Require(config.SaveSteps >= 0, $"SAVE_STEPS must be 0 (off) or more, got {config.SaveSteps}");
+        Require(config.SaveKeep >= 0, $"SAVE_KEEP must be 0 (keep all) or more, got {config.SaveKeep}");
+        Require(data.MaxBadFraction >= 0 && data.MaxBadFraction <= 1,
+            $"DATA.MAX_BAD_FRACTION must be between 0 and 1, got {data.MaxBadFraction}");
+        Require(train.MaxNonfiniteSteps >= 1, $"TRAIN.MAX_NONFINITE_STEPS must be at least 1, got {train.MaxNonfiniteSteps}");
+        Require(AmpOptLevels.Contains(config.AmpOptLevel),
+            $"AMP_OPT_LEVEL must be '', O0, O1 or O2, got '{config.AmpOptLevel}'");
 
         LrSchedulerConfig scheduler = train.LrScheduler;
         Require(s_schedulers.Contains(scheduler.Name),

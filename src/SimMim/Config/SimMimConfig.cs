@@ -22,6 +22,10 @@ public sealed record SimMimConfig
     public string Output { get; init; } = "";
     public string Tag { get; init; } = "default";
     public int SaveFreq { get; init; } = 1;
+    /// <summary>Ours: also checkpoint every this many loader iterations inside an epoch (0 = only at epoch ends).</summary>
+    public int SaveSteps { get; init; }
+    /// <summary>Ours: keep only the newest this many checkpoints of the run (0 = keep all, as the reference does).</summary>
+    public int SaveKeep { get; init; }
     public int PrintFreq { get; init; } = 10;
     public int Seed { get; init; }
     public bool EvalMode { get; init; }
@@ -42,6 +46,11 @@ public sealed record DataConfig
     public int NumWorkers { get; init; } = 8;
     public int MaskPatchSize { get; init; } = 32;
     public double MaskRatio { get; init; } = 0.6;
+    /// <summary>
+    /// Ours: the largest fraction of the data set's images that may be unreadable (each skipped with a warning)
+    /// before the run fails; 0 fails on the first. A data set with no readable image always fails.
+    /// </summary>
+    public double MaxBadFraction { get; init; } = 1.0;
 }
 
 public sealed record ModelConfig
@@ -108,6 +117,8 @@ public sealed record TrainConfig
     public LrSchedulerConfig LrScheduler { get; init; } = new();
     public OptimizerConfig Optimizer { get; init; } = new();
     public double LayerDecay { get; init; } = 1.0;
+    /// <summary>Ours: stop after this many optimizer steps in a row skipped for a NaN or infinite loss or gradient.</summary>
+    public int MaxNonfiniteSteps { get; init; } = 5;
 }
 
 public sealed record LrSchedulerConfig
@@ -132,6 +143,11 @@ public sealed record AugConfig
 {
     public double ColorJitter { get; init; } = 0.4;
     public string AutoAugment { get; init; } = "rand-m9-mstd0.5-inc1";
+    /// <summary>
+    /// RandomResizedCrop's area range (timm's <c>scale</c> argument; not a reference key — the reference always uses
+    /// timm's default 0.08–1, which crops most of a small object away on 28-px images).
+    /// </summary>
+    public IReadOnlyList<double> Scale { get; init; } = [0.08, 1.0];
     public double Reprob { get; init; } = 0.25;
     public string Remode { get; init; } = "pixel";
     public int Recount { get; init; } = 1;

@@ -20,12 +20,13 @@ public sealed class ClassificationLoader : IDisposable
     private readonly int _workers;
     private readonly int _prefetch;
     private readonly DistributedSampler _sampler;
-    private readonly int _samples;
+    private readonly int _rankSamples;
+    private readonly SkippedSamples _samples;
     private readonly ConcurrentDictionary<IDisposable, byte> _active = new();
     private bool _disposed;
 
     private ClassificationLoader(IImageDataset dataset, FinetuneTransform? train, int imgSize, bool crop, int batchSize,
-        int seed, int workers, int prefetch, DistributedSampler? sampler)
+        int seed, int workers, int prefetch, double maxBadFraction, DistributedSampler? sampler)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize <= 0)
@@ -33,7 +34,7 @@ public sealed class ClassificationLoader : IDisposable
         if (dataset.Count == 0)
             throw new DataException("the data set is empty");
         if (train is not null && batchSize > dataset.Count)
-            throw new DataException($"DATA.BATCH_SIZE ({batchSize}) is larger than the training set ({dataset.Count} images)");
+            throw new ConfigException($"DATA.BATCH_SIZE ({batchSize}) is larger than the training set ({dataset.Count} images)");
         if (workers < 0)
             throw new ConfigException($"DATA.NUM_WORKERS must be 0 or more, got {workers}");
         ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
@@ -47,29 +48,36 @@ public sealed class ClassificationLoader : IDisposable
         _prefetch = prefetch;
         _sampler = sampler ?? DistributedSampler.Single;
         // Training pads to a multiple of the world size like the reference's sampler; evaluation counts each sample once.
-        _samples = _sampler.SamplesPerRank(dataset.Count, pad: train is not null);
-        if (train is not null && batchSize > _samples)
-            throw new DataException($"DATA.BATCH_SIZE ({batchSize}) is larger than each process's share of the training set " +
-                                    $"({_samples} of {dataset.Count} images over {_sampler.WorldSize} processes)");
-        BatchesPerEpoch = train is not null ? _samples / batchSize : (_samples + batchSize - 1) / batchSize;
-    }
-
-    /// <summary>Shuffled, drop_last, augmented by <paramref name="transform"/>; <paramref name="sampler"/> = this rank's share.</summary>
-    /// <exception cref="DataException">The data set is empty or smaller than one batch.</exception>
-    public static ClassificationLoader ForTraining(IImageDataset dataset, FinetuneTransform transform, int batchSize,
-        int seed, int workers, int prefetch = 4, DistributedSampler? sampler = null)
-    {
-        ArgumentNullException.ThrowIfNull(transform);
-        return new ClassificationLoader(dataset, transform, transform.ImgSize, crop: true, batchSize, seed, workers, prefetch, sampler);
+        _rankSamples = _sampler.SamplesPerRank(dataset.Count, pad: train is not null);
+        if (train is not null && batchSize > _rankSamples)
+            throw new ConfigException($"DATA.BATCH_SIZE ({batchSize}) is larger than each process's share of the training set " +
+                                      $"({_rankSamples} of {dataset.Count} images over {_sampler.WorldSize} processes)");
+        _samples = new SkippedSamples(dataset, maxBadFraction);
+        BatchesPerEpoch = train is not null ? _rankSamples / batchSize : (_rankSamples + batchSize - 1) / batchSize;
     }
 
     /// <summary>
-    /// In order, every sample, the evaluation view (resize + centre crop when <paramref name="crop"/>, TEST.CROP);
-    /// with a <paramref name="sampler"/>, every W-th sample from the rank's index, so the ranks together see each once.
+    /// Shuffled, drop_last, augmented by <paramref name="transform"/>; an unreadable sample is stood in for by the next
+    /// readable one (see <see cref="SkippedSamples"/>); <paramref name="sampler"/> = this rank's share.
+    /// </summary>
+    /// <exception cref="DataException">The data set is empty.</exception>
+    /// <exception cref="ConfigException">The batch is larger than the data set (or this rank's share of it).</exception>
+    public static ClassificationLoader ForTraining(IImageDataset dataset, FinetuneTransform transform, int batchSize,
+        int seed, int workers, int prefetch = 4, double maxBadFraction = 1.0, DistributedSampler? sampler = null)
+    {
+        ArgumentNullException.ThrowIfNull(transform);
+        return new ClassificationLoader(dataset, transform, transform.ImgSize, crop: true, batchSize, seed, workers, prefetch,
+            maxBadFraction, sampler);
+    }
+
+    /// <summary>
+    /// In order, every readable sample, the evaluation view (resize + centre crop when <paramref name="crop"/>,
+    /// TEST.CROP); an unreadable sample is left out of its batch. With a <paramref name="sampler"/>, every W-th sample
+    /// from the rank's index, so the ranks together see each once.
     /// </summary>
     public static ClassificationLoader ForEvaluation(IImageDataset dataset, int imgSize, bool crop, int batchSize,
-        int workers, int prefetch = 4, DistributedSampler? sampler = null) =>
-        new(dataset, null, imgSize, crop, batchSize, seed: 0, workers, prefetch, sampler);
+        int workers, int prefetch = 4, double maxBadFraction = 1.0, DistributedSampler? sampler = null) =>
+        new(dataset, null, imgSize, crop, batchSize, seed: 0, workers, prefetch, maxBadFraction, sampler);
 
     public IImageDataset Dataset => _dataset;
 
@@ -81,15 +89,22 @@ public sealed class ClassificationLoader : IDisposable
 
     public bool IsTraining => _train is not null;
 
+    /// <summary>The unreadable samples met so far and the warnings about them.</summary>
+    public SkippedSamples Skipped => _samples;
+
     /// <summary>Floats per output image: 3·S·S.</summary>
     private int OutputLength => 3 * ImgSize * ImgSize;
 
-    /// <summary>The batches of <paramref name="epoch"/> in order. Dispose each batch; breaking out stops the workers.</summary>
-    /// <exception cref="DataException">A sample could not be loaded (thrown where the consumer reaches it).</exception>
-    public IEnumerable<ClassificationBatch> Epoch(int epoch = 0)
+    /// <summary>
+    /// The batches of <paramref name="epoch"/> in order, starting at batch <paramref name="skipBatches"/> (for resuming
+    /// mid-epoch). Dispose each batch; breaking out stops the workers.
+    /// </summary>
+    /// <exception cref="DataException">Too many unreadable samples (thrown where the consumer reaches them).</exception>
+    public IEnumerable<ClassificationBatch> Epoch(int epoch = 0, int skipBatches = 0)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Iterate(epoch);
+        ArgumentOutOfRangeException.ThrowIfNegative(skipBatches);
+        return Iterate(epoch, Math.Min(skipBatches, BatchesPerEpoch));
     }
 
     /// <summary>Training: a Fisher–Yates permutation seeded by (seed, epoch); evaluation: 0…N−1.</summary>
@@ -108,16 +123,16 @@ public sealed class ClassificationLoader : IDisposable
         foreach (var run in _active.Keys) run.Dispose();
     }
 
-    private IEnumerable<ClassificationBatch> Iterate(int epoch)
+    private IEnumerable<ClassificationBatch> Iterate(int epoch, int firstBatch)
     {
         int[] order = EpochOrder(epoch);
-        var run = new BatchPipeline<Buffer>(0, BatchesPerEpoch, _workers, _prefetch,
+        var run = new BatchPipeline<Buffer>(firstBatch, BatchesPerEpoch, _workers, _prefetch,
             () => new Buffer(BatchSize * OutputLength, BatchSize),
             (k, buffer, cancellation) => Fill(epoch, order, k, buffer, cancellation));
         _active[run] = 0;
         try
         {
-            foreach (var batch in run.Drain(0, BatchesPerEpoch, ToTensors))
+            foreach (var batch in run.Drain(firstBatch, BatchesPerEpoch, ToTensors))
                 yield return batch;
         }
         finally
@@ -141,22 +156,30 @@ public sealed class ClassificationLoader : IDisposable
     private void Fill(int epoch, int[] order, int batchIndex, Buffer buffer, CancellationToken cancellation)
     {
         int start = batchIndex * BatchSize;
-        int n = Math.Min(BatchSize, _samples - start);
+        int n = Math.Min(BatchSize, _rankSamples - start);
         int pixels = OutputLength;
+        int filled = 0;
         for (int i = 0; i < n; i++)
         {
             cancellation.ThrowIfCancellationRequested();
             int position = _sampler.GlobalPosition(start + i);
-            int index = _sampler.SampleAt(order, start + i);
-            RgbImage image = _dataset.Load(index);
-            var destination = buffer.Images.AsSpan(i * pixels, pixels);
+            var destination = buffer.Images.AsSpan(filled * pixels, pixels);
+            int index;
             if (_train is not null)
+            {
+                (RgbImage image, index) = _samples.LoadOrStandIn(order, position);
                 _train.Apply(image, new Random(SeedMix.Combine(_seed, epoch, position)), destination);
+            }
             else
+            {
+                // Evaluation scores each readable image once: an unreadable one is left out, not replaced.
+                index = order[position];
+                if (!_samples.TryLoad(index, out RgbImage? image)) continue;
                 FinetuneEvalTransform.Apply(image, ImgSize, _crop, destination);
-            buffer.Labels[i] = _dataset.Label(index);
+            }
+            buffer.Labels[filled++] = _dataset.Label(index);
         }
-        buffer.Count = n;
+        buffer.Count = filled;
     }
 
     private sealed class Buffer(int images, int labels)

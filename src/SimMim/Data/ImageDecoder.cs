@@ -4,22 +4,49 @@ using SkiaSharp;
 
 namespace SimMim.Data;
 
-/// <summary>Decodes an image file to RGB with SkiaSharp, matching PIL's <c>Image.open(f).convert('RGB')</c>.</summary>
+/// <summary>
+/// Decodes an image file to RGB with SkiaSharp, matching PIL's <c>Image.open(f).convert('RGB')</c> for 8-bit images
+/// (RGB, RGBA, grayscale, palette, CMYK JPEG). 16-bit PNGs are scaled to 8 bits (the high byte); PIL clips them to
+/// 255 instead, which turns most of such an image white.
+/// </summary>
 public static class ImageDecoder
 {
-    /// <exception cref="DataException">The file cannot be opened or decoded; the message names it.</exception>
+    // PIL's DecompressionBombError threshold (2 × Image.MAX_IMAGE_PIXELS): larger claims are refused undecoded.
+    private const long MaxPixels = 2L * 89_478_485;
+
+    /// <exception cref="DataException">The file cannot be read or decoded; the message names it and says why.</exception>
     public static RgbImage Decode(string path)
     {
-        using var codec = SKCodec.Create(path, out SKCodecResult openResult);
+        byte[] bytes;
+        try
+        {
+            // Reading first gives the operating system's reason (missing, permission denied, a symlink loop) rather
+            // than a decoder's generic failure.
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataException($"cannot read image {path}: {e.Message}", e);
+        }
+        if (bytes.Length == 0)
+        {
+            throw new DataException($"cannot decode image {path}: the file is empty");
+        }
+        // The codec takes ownership of the stream (and frees it even when it cannot decode).
+        using var codec = SKCodec.Create(new SKMemoryStream(bytes), out SKCodecResult openResult);
         if (codec is null)
         {
-            throw new DataException($"cannot decode image {path}: {openResult}");
+            throw new DataException($"cannot decode image {path}: {openResult} (not an image, or a format this build cannot read)");
         }
 
         int width = codec.Info.Width, height = codec.Info.Height;
         if (width <= 0 || height <= 0)
         {
             throw new DataException($"cannot decode image {path}: empty image ({width}×{height})");
+        }
+        if ((long)width * height > MaxPixels)
+        {
+            throw new DataException($"cannot decode image {path}: {width}×{height} pixels is more than {MaxPixels} (a decompression bomb?)");
         }
         // Rgba8888 gives R,G,B byte order (the platform default is BGRA); Unpremul keeps the stored colour of
         // translucent pixels, so dropping alpha below is what PIL's convert('RGB') does. Grayscale and palette

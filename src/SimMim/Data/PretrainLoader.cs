@@ -21,7 +21,8 @@ public sealed class PretrainLoader : IDisposable
     private readonly int _prefetch;
     private readonly bool _dropLast;
     private readonly DistributedSampler _sampler;
-    private readonly int _samples;
+    private readonly int _rankSamples;
+    private readonly SkippedSamples _samples;
     private readonly ConcurrentDictionary<IDisposable, byte> _active = new();
     private bool _disposed;
 
@@ -33,11 +34,13 @@ public sealed class PretrainLoader : IDisposable
     /// <param name="workers">Decoding threads (DATA.NUM_WORKERS); 0 decodes on the consuming thread.</param>
     /// <param name="prefetch">Batches prepared ahead of the consumer at most (in progress or ready).</param>
     /// <param name="dropLast">Drop the last incomplete batch (the reference pretrains with drop_last=True).</param>
+    /// <param name="maxBadFraction">DATA.MAX_BAD_FRACTION (see <see cref="SkippedSamples"/>).</param>
     /// <param name="sampler">This process's share of each epoch in a data-parallel run; null = all of it.</param>
-    /// <exception cref="DataException">The data set (or this rank's share of it) is smaller than one batch.</exception>
-    /// <exception cref="ConfigException">Sizes that cannot work.</exception>
+    /// <exception cref="DataException">The data set is empty.</exception>
+    /// <exception cref="ConfigException">Sizes that cannot work, such as a batch larger than the data set or than this process's share of it.</exception>
     public PretrainLoader(IImageDataset dataset, PretrainTransform transform, MaskGenerator masks, int batchSize,
-        int seed, int workers, int prefetch = 4, bool dropLast = true, DistributedSampler? sampler = null)
+        int seed, int workers, int prefetch = 4, bool dropLast = true, double maxBadFraction = 1.0,
+        DistributedSampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(transform);
@@ -52,7 +55,7 @@ public sealed class PretrainLoader : IDisposable
         }
         if (batchSize > dataset.Count)
         {
-            throw new DataException(
+            throw new ConfigException(
                 $"DATA.BATCH_SIZE ({batchSize}) is larger than the data set ({dataset.Count} images{FirstSample(dataset)})");
         }
         if (workers < 0)
@@ -77,18 +80,22 @@ public sealed class PretrainLoader : IDisposable
         _prefetch = prefetch;
         _dropLast = dropLast;
         _sampler = sampler ?? DistributedSampler.Single;
-        _samples = _sampler.SamplesPerRank(dataset.Count, pad: true);
-        if (dropLast && batchSize > _samples)
+        _rankSamples = _sampler.SamplesPerRank(dataset.Count, pad: true);
+        if (dropLast && batchSize > _rankSamples)
         {
-            throw new DataException($"DATA.BATCH_SIZE ({batchSize}) is larger than each process's share of the data set " +
-                                    $"({_samples} of {dataset.Count} images over {_sampler.WorldSize} processes)");
+            throw new ConfigException($"DATA.BATCH_SIZE ({batchSize}) is larger than each process's share of the data set " +
+                                      $"({_rankSamples} of {dataset.Count} images over {_sampler.WorldSize} processes)");
         }
-        BatchesPerEpoch = dropLast ? _samples / batchSize : (_samples + batchSize - 1) / batchSize;
+        _samples = new SkippedSamples(dataset, maxBadFraction);
+        BatchesPerEpoch = dropLast ? _rankSamples / batchSize : (_rankSamples + batchSize - 1) / batchSize;
     }
 
     public int BatchSize { get; }
 
     public int BatchesPerEpoch { get; }
+
+    /// <summary>The unreadable samples met so far and the warnings about them.</summary>
+    public SkippedSamples Skipped => _samples;
 
     /// <summary>
     /// The batches of <paramref name="epoch"/> in order, starting at batch <paramref name="skipBatches"/> (for
@@ -158,14 +165,14 @@ public sealed class PretrainLoader : IDisposable
     private void Fill(int epoch, int[] order, int batchIndex, BatchBuffer buffer, CancellationToken cancellation)
     {
         int start = batchIndex * BatchSize;
-        int n = Math.Min(BatchSize, _samples - start);
+        int n = Math.Min(BatchSize, _rankSamples - start);
         int pixels = _transform.OutputLength, tokens = _masks.TokenCount;
         for (int i = 0; i < n; i++)
         {
             cancellation.ThrowIfCancellationRequested();
             int position = _sampler.GlobalPosition(start + i);
             var rng = new Random(SeedMix.Combine(_seed, epoch, position));
-            RgbImage image = _dataset.Load(_sampler.SampleAt(order, start + i));
+            var (image, _) = _samples.LoadOrStandIn(order, position);
             _transform.Apply(image, rng, buffer.Images.AsSpan(i * pixels, pixels));
             _masks.Generate(rng, buffer.Masks.AsSpan(i * tokens, tokens));
         }

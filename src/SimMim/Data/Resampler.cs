@@ -1,7 +1,8 @@
 namespace SimMim.Data;
 
 /// <summary>
-/// Resizes a box of an RGB image to S×S and writes it normalised in CHW order. This is PIL's bilinear resample
+/// Resizes a box of an RGB image to S×S and writes it normalised in CHW order (or as 8-bit HWC, the image the
+/// fine-tune colour and geometry augmentations work on). This is PIL's bilinear resample
 /// (a triangle filter whose support widens by the downscale factor, i.e. antialiased like the reference's PIL
 /// path; plain bilinear when upscaling), horizontal pass first, each pass rounded to 8 bits as PIL's are.
 /// Scratch memory is per thread, so steady-state calls allocate nothing. PIL's bicubic filter (the fine-tune
@@ -25,6 +26,44 @@ internal static class Resampler
         {
             throw new ArgumentException($"destination needs {3 * size * size} floats, got {destination.Length}", nameof(destination));
         }
+        Resize(image, boxX, boxY, boxW, boxH, clipX0, clipX1, clipY0, clipY1, size, flip, new NormalizedChw(destination, size * size), filter);
+    }
+
+    /// <summary>
+    /// The same resize into 8-bit RGB, row-major HWC: the PIL image timm's RandAugment and colour jitter receive
+    /// after RandomResizedCrop and flip. <see cref="Normalize"/> of it equals the float overload's output bit for bit.
+    /// </summary>
+    public static void ResizeToBytes(RgbImage image, double boxX, double boxY, double boxW, double boxH,
+        int clipX0, int clipX1, int clipY0, int clipY1, int size, bool flip, Span<byte> destination,
+        ResampleFilter filter)
+    {
+        if (destination.Length != 3 * size * size)
+        {
+            throw new ArgumentException($"destination needs {3 * size * size} bytes, got {destination.Length}", nameof(destination));
+        }
+        Resize(image, boxX, boxY, boxW, boxH, clipX0, clipX1, clipY0, clipY1, size, flip, new BytesHwc(destination), filter);
+    }
+
+    /// <summary>ToTensor + Normalize of an 8-bit HWC image into float CHW.</summary>
+    public static void Normalize(ReadOnlySpan<byte> hwc, Span<float> destination)
+    {
+        if (destination.Length != hwc.Length)
+        {
+            throw new ArgumentException($"destination needs {hwc.Length} floats, got {destination.Length}", nameof(destination));
+        }
+        int plane = hwc.Length / 3;
+        var sink = new NormalizedChw(destination, plane);
+        for (int i = 0; i < plane; i++)
+        {
+            sink.Put(i, hwc[3 * i], hwc[3 * i + 1], hwc[3 * i + 2]);
+        }
+    }
+
+    // One resize for both outputs: the sink is a struct type argument, so the JIT compiles each pass without a call.
+    private static void Resize<TSink>(RgbImage image, double boxX, double boxY, double boxW, double boxH,
+        int clipX0, int clipX1, int clipY0, int clipY1, int size, bool flip, TSink sink, ResampleFilter filter)
+        where TSink : IPixelSink, allows ref struct
+    {
         var scratch = t_scratch ??= new Scratch();
         int tapsX = Coefficients(boxX, boxW, clipX0, clipX1, size, filter, ref scratch.WeightsX, ref scratch.BoundsX);
         int tapsY = Coefficients(boxY, boxH, clipY0, clipY1, size, filter, ref scratch.WeightsY, ref scratch.BoundsY);
@@ -65,7 +104,6 @@ internal static class Resampler
             }
         }
 
-        int plane = size * size;
         for (int yy = 0; yy < size; yy++)
         {
             int y0 = by[2 * yy] - rowFirst, n = by[2 * yy + 1];
@@ -80,10 +118,7 @@ internal static class Resampler
                     g0 += tmp[p + 1] * w;
                     b0 += tmp[p + 2] * w;
                 }
-                int o = yy * size + (flip ? size - 1 - xx : xx);
-                destination[o] = NormalizedByte[(int)Round8(r0)];
-                destination[plane + o] = NormalizedByte[256 + (int)Round8(g0)];
-                destination[2 * plane + o] = NormalizedByte[512 + (int)Round8(b0)];
+                sink.Put(yy * size + (flip ? size - 1 - xx : xx), (int)Round8(r0), (int)Round8(g0), (int)Round8(b0));
             }
         }
     }
@@ -165,6 +200,36 @@ internal static class Resampler
             }
         }
         return table;
+    }
+
+    private interface IPixelSink
+    {
+        /// <summary>Stores output pixel <paramref name="index"/> (y·S + x) with 8-bit channel values.</summary>
+        void Put(int index, int r, int g, int b);
+    }
+
+    private readonly ref struct NormalizedChw(Span<float> destination, int plane) : IPixelSink
+    {
+        private readonly Span<float> _destination = destination;
+
+        public void Put(int index, int r, int g, int b)
+        {
+            _destination[index] = NormalizedByte[r];
+            _destination[plane + index] = NormalizedByte[256 + g];
+            _destination[2 * plane + index] = NormalizedByte[512 + b];
+        }
+    }
+
+    private readonly ref struct BytesHwc(Span<byte> destination) : IPixelSink
+    {
+        private readonly Span<byte> _destination = destination;
+
+        public void Put(int index, int r, int g, int b)
+        {
+            _destination[3 * index] = (byte)r;
+            _destination[3 * index + 1] = (byte)g;
+            _destination[3 * index + 2] = (byte)b;
+        }
     }
 
     private sealed class Scratch

@@ -1,3 +1,4 @@
+using SimMim.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,8 +38,8 @@ public abstract class MaskedImageEncoder : nn.Module<Tensor, Tensor?, Tensor>
     /// <summary>Classification head (identity without classes): (B, NumFeatures) → (B, classes).</summary>
     public abstract Tensor ForwardHead(Tensor features);
 
-    /// <summary>Logits of the fine-tune model: ForwardHead(ForwardFeatures(image)).</summary>
-    public Tensor Classify(Tensor image) => ForwardHead(ForwardFeatures(image));
+    /// <summary>Logits of the fine-tune model: ForwardHead(ForwardFeatures(image)), in fp32 even under autocast (the loss is fp32).</summary>
+    public Tensor Classify(Tensor image) => AutocastOps.ToFloat32(ForwardHead(ForwardFeatures(image)));
 
     /// <summary>State dict in PyTorch's order (see <see cref="PyTorchStateDict"/>).</summary>
     public override Dictionary<string, Tensor> state_dict(Dictionary<string, Tensor>? destination = null, string? prefix = null)

@@ -1,3 +1,4 @@
+using SimMim.Models.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -48,8 +49,10 @@ public sealed class SimMimModel : nn.Module<Tensor, Tensor, SimMimOutput>
     /// <param name="mask">(B, H/p, W/p) int64, 1 = masked, p = <see cref="ModelPatchSize"/>.</param>
     public override SimMimOutput forward(Tensor image, Tensor mask)
     {
-        var z = encoder.call(image, mask);        // (B, F, H/s, W/s)
-        var reconstruction = decoder.call(z);     // (B, 3, H, W)
+        var z = encoder.call(image, mask);                                        // (B, F, H/s, W/s)
+        var conv = (Conv2d)decoder[0];
+        // Under autocast the 1×1 conv runs in bf16; the reconstruction and the loss are fp32.
+        var reconstruction = AutocastOps.ToFloat32(decoder[1].call(AutocastOps.Conv2d(conv, z)));   // (B, 3, H, W)
         var loss = MaskedL1(image, reconstruction, mask, ModelPatchSize, InChans);
         return new SimMimOutput(loss, reconstruction);
     }

@@ -54,6 +54,7 @@ public static class Evaluator
             using (batch)
             {
                 if (cancellation.IsCancellationRequested) break;
+                if (batch.Labels.shape[0] == 0) continue;   // every image of the batch was unreadable
                 var logits = classify(batch.Images);   // (B, classes)
                 lossSum += nn.functional.cross_entropy(logits, batch.Labels, reduction: nn.Reduction.Sum).item<float>();
                 count += batch.Labels.shape[0];

@@ -2,9 +2,11 @@ using System.Diagnostics;
 using SimMim.Checkpoints;
 using SimMim.Config;
 using SimMim.Data;
+using SimMim.Data.Augment;
 using SimMim.Distributed;
 using SimMim.Finetune;
 using SimMim.Models;
+using SimMim.Models.Layers;
 using static TorchSharp.torch;
 
 namespace SimMim.Training;
@@ -14,27 +16,33 @@ namespace SimMim.Training;
 /// <param name="ResumePath">Fine-tuning checkpoint to resume; otherwise the newest in the output directory (TRAIN.AUTO_RESUME).</param>
 /// <param name="LabelFraction">Train on a class-stratified subset of this fraction of the training set (seeded by SEED).</param>
 /// <param name="MaxStepsPerEpoch">Cuts every epoch short (tests, quick trials); null = the whole data set.</param>
+/// <param name="EvalFrequency">Validate every this many epochs and after the last (the reference: every epoch). Small
+/// label fractions run many short epochs, where validating each one would cost more than training.</param>
+/// <param name="Precision">fp32 or bf16 mixed precision for the training forward (--precision); null = from AMP_OPT_LEVEL.</param>
 public sealed record FinetuneOptions(string? PretrainedPath = null, string? ResumePath = null, double LabelFraction = 1.0,
-    int? MaxStepsPerEpoch = null);
+    int? MaxStepsPerEpoch = null, int EvalFrequency = 1, Precision? Precision = null);
 
 /// <summary>What a finished fine-tuning run leaves behind.</summary>
 /// <param name="OutputDirectory">OUTPUT/MODEL.NAME/TAG.</param>
 /// <param name="LastCheckpoint">The newest checkpoint written or resumed from.</param>
 /// <param name="Pretrained">What the pretrained load did (null when trained from scratch).</param>
 /// <param name="EpochLosses">Mean training loss of each epoch run.</param>
-/// <param name="Evaluations">Validation after each epoch run.</param>
+/// <param name="Evaluations">Validation after each validated epoch, in order; the last is the final model's.</param>
 /// <param name="MaxAccuracy">Best validation top-1 (percent), including epochs before a resume.</param>
 /// <param name="TrainImages">Images in the (possibly label-fraction) training set.</param>
 /// <param name="PeakRssBytes">Peak resident memory of the process.</param>
+/// <param name="Interrupted">The run was cancelled and stopped early, after writing a checkpoint where it stopped.</param>
+/// <param name="SaveFailure">Why the last checkpoint write failed (null when it succeeded).</param>
 public sealed record FinetuneResult(string OutputDirectory, string? LastCheckpoint, LoadResult? Pretrained,
     IReadOnlyList<double> EpochLosses, IReadOnlyList<ClassificationResult> Evaluations, double MaxAccuracy,
-    int TrainImages, long PeakRssBytes);
+    int TrainImages, long PeakRssBytes, bool Interrupted = false, string? SaveFailure = null);
 
 /// <summary>
 /// Fine-tuning (the reference's main_finetune.py): the encoder with its classification head, optionally initialised
 /// from a SimMIM checkpoint; AdamW with layer-decay groups, linear lr scaling, per-step warmup + schedule, gradient
 /// clipping; Mixup/CutMix with soft-target CE when AUG.MIXUP or AUG.CUTMIX is on, else label-smoothing CE; validation
-/// (top-1/top-5) after every epoch; checkpoints every SAVE_FREQ epochs and at the end; auto-resume.
+/// (top-1/top-5) after every epoch; checkpoints every SAVE_FREQ epochs and at the end (and every SAVE_STEPS steps);
+/// auto-resume that continues mid-epoch exactly where a checkpoint was taken (docs/RELIABILITY.md).
 /// </summary>
 public sealed class FineTuner
 {
@@ -46,7 +54,7 @@ public sealed class FineTuner
     private readonly IProcessGroup _group;
 
     /// <param name="config">The run's configuration.</param>
-    /// <param name="options">Checkpoints, label fraction, epoch length.</param>
+    /// <param name="options">Checkpoints, label fraction, epoch length, evaluation frequency, precision.</param>
     /// <param name="observer">Progress; only rank 0's is called.</param>
     /// <param name="group">The data-parallel processes this one belongs to; null = this process alone.</param>
     /// <exception cref="ConfigException">Invalid config or an augmentation this port does not implement.</exception>
@@ -60,6 +68,8 @@ public sealed class FineTuner
         _group = group ?? SingleProcessGroup.Instance;
         _run = ResolvedRun.Resolve(config, _group.WorldSize);
         _options = options ?? new FinetuneOptions();
+        if (_options.EvalFrequency < 1)
+            throw new ConfigException($"the evaluation frequency must be at least 1 epoch, got {_options.EvalFrequency}");
         _observer = observer ?? NullTrainingObserver.Instance;
         _pretrained = _options.PretrainedPath is { Length: > 0 } p ? p : config.Pretrained is { Length: > 0 } c ? c : null;
         if (_pretrained is not null && !File.Exists(_pretrained))
@@ -71,16 +81,14 @@ public sealed class FineTuner
     }
 
     /// <summary>
-    /// Refuses augmentations the port does not implement instead of skipping them silently: RandAugment, colour
-    /// jitter (timm applies it when there is no auto-augment policy), random erasing other than one 'pixel' box.
+    /// Checks the augmentation settings before any work, and refuses the ones the port does not implement instead of
+    /// skipping them silently: auto-augment strings other than RandAugment's, random erasing other than one 'pixel' box.
     /// </summary>
-    /// <exception cref="ConfigException">The first unsupported setting, with the value to use instead.</exception>
+    /// <exception cref="ConfigException">The first invalid or unsupported setting.</exception>
     public static void CheckSupportedAugmentation(AugConfig aug)
     {
-        if (aug.AutoAugment is not ("" or "none" or "None"))
-            throw new ConfigException($"AUG.AUTO_AUGMENT '{aug.AutoAugment}': RandAugment is not implemented; set AUG.AUTO_AUGMENT none");
-        if (aug.ColorJitter != 0)
-            throw new ConfigException($"AUG.COLOR_JITTER {aug.ColorJitter}: colour jitter is not implemented; set AUG.COLOR_JITTER 0");
+        RandAugmentPolicy.FromConfig(aug.AutoAugment);
+        FinetuneTransform.CheckColorJitter(aug.ColorJitter);
         if (aug.Reprob > 0 && (aug.Remode != "pixel" || aug.Recount != 1))
             throw new ConfigException($"AUG.REMODE '{aug.Remode}' with AUG.RECOUNT {aug.Recount}: only 'pixel' with count 1 is implemented");
         if (aug.MixupMode != "batch")
@@ -107,16 +115,20 @@ public sealed class FineTuner
         using var log = parallel.OpenLog(outputDir);
         using var metrics = parallel.OpenMetrics(outputDir);
 
+        TrainingSetup.ReportDataWarnings(trainSet, log, observer);
+        TrainingSetup.ReportDataWarnings(valSet, log, observer);
         trainSet = TrainingSetup.PrepareTrainSet(_config, trainSet, _options.LabelFraction);
 
         var (built, loaded) = TrainingSetup.BuildDownstreamEncoder(_config.Model, data.ImgSize, _pretrained, log, observer);
         using MaskedImageEncoder encoder = built;
 
         int workers = Math.Max(1, data.NumWorkers);
-        using var trainLoader = ClassificationLoader.ForTraining(trainSet, new FinetuneTransform(data.ImgSize, reprob: _config.Aug.Reprob),
-            data.BatchSize, _config.Seed, workers, sampler: parallel.Sampler);
+        using var trainLoader = ClassificationLoader.ForTraining(trainSet,
+            new FinetuneTransform(data.ImgSize, _config.Aug.Scale[0], _config.Aug.Scale[1], reprob: _config.Aug.Reprob,
+                autoAugment: _config.Aug.AutoAugment, colorJitter: _config.Aug.ColorJitter),
+            data.BatchSize, _config.Seed, workers, maxBadFraction: data.MaxBadFraction, sampler: parallel.Sampler);
         using var valLoader = ClassificationLoader.ForEvaluation(valSet, data.ImgSize, _config.Test.Crop, data.BatchSize, workers,
-            sampler: parallel.Sampler);
+            maxBadFraction: data.MaxBadFraction, sampler: parallel.Sampler);
 
         int accumulation = Math.Max(1, train.AccumulationSteps);
         int stepsPerEpoch = _options.MaxStepsPerEpoch is int cap ? Math.Min(cap, trainLoader.BatchesPerEpoch) : trainLoader.BatchesPerEpoch;
@@ -127,17 +139,17 @@ public sealed class FineTuner
         var trainStep = new TrainStep(optimizer, groups, TrainingSetup.CreateSchedule(train, _run, stepsPerEpoch), accumulation, train.ClipGrad,
             parallel.Reducer(groups.SelectMany(g => g.Parameters)));
         var mixupOptions = MixupOptionsOf(_config);
-        // Each rank mixes its own batch with its own draws, as the reference's per-rank seed (SEED + rank) gives.
-        Mixup? mixup = mixupOptions.Enabled ? new Mixup(mixupOptions, _config.Seed + _group.Rank) : null;
+        // Each rank draws its own drop path and Mixup/CutMix numbers, as the reference's per-rank seed (SEED + rank) gives.
+        int stepSeed = _config.Seed + _group.Rank;
         string configYaml = ConfigWriter.ToYaml(_config);
         if (parallel.IsMain) File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
-        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, encoder, optimizer, trainStep, log);
+        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, encoder, optimizer, trainStep, log, observer);
         int startEpoch = position.StartEpoch;
-        long globalStep = position.GlobalStep;
         double maxAccuracy = position.MaxAccuracy;
         string? resumeFrom = position.ResumedFrom;
         parallel.Start(encoder, position, _config.Seed, data.BatchSize, log);
+        var checkpoints = new RunCheckpoints(outputDir, _config, encoder, optimizer, log, observer, position, writes: parallel.IsMain);
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
         observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
@@ -145,79 +157,84 @@ public sealed class FineTuner
         log.Write($"fine-tune {_config.Model.Type} {_config.Model.Name}: {parameterCount:N0} parameters, {groups.Count} groups " +
                   $"(layer decay {train.LayerDecay}); train {trainSet.Count} images ({_options.LabelFraction:P0} of labels), " +
                   $"val {valSet.Count}; batch {data.BatchSize}×{accumulation}; lr {_run.BaseLr:G4}; " +
-                  $"loss {(mixup is null ? $"label-smoothing CE ({_config.Model.LabelSmoothing})" : "soft-target CE (mixup/cutmix)")}; " +
+                  $"loss {(mixupOptions.Enabled ? "soft-target CE (mixup/cutmix)" : $"label-smoothing CE ({_config.Model.LabelSmoothing})")}; " +
                   $"{(_pretrained is null ? "from scratch" : $"from {_pretrained}")}");
+
+        var precision = TrainingSetup.ChoosePrecision(_config, _options.Precision, log, observer);
 
         int globalBatch = data.BatchSize * parallel.WorldSize;
         var meter = new StepMeter(observer, metrics, log, globalBatch, stepsPerEpoch, _config.PrintFreq);
+        var progress = new EpochProgress(checkpoints, new NonFiniteGuard(train.MaxNonfiniteSteps), meter, trainStep, log, observer,
+            position, stepsPerEpoch, configYaml);
         var epochLosses = new List<double>();
         var evaluations = new List<ClassificationResult>();
-        string? lastCheckpoint = resumeFrom;
-        for (int epoch = startEpoch; epoch < train.Epochs && !cancellation.IsCancellationRequested; epoch++)
+        bool interrupted = false;
+        for (int epoch = startEpoch; epoch < train.Epochs && !interrupted; epoch++)
         {
             encoder.train();
             var epochClock = Stopwatch.StartNew();
-            double lossSum = 0;
-            int step = 0;
-            meter.StartEpoch();
-            foreach (ClassificationBatch batch in trainLoader.Epoch(epoch))
+            progress.StartEpoch(epoch);
+            int firstStep = progress.Step;
+            foreach (ClassificationBatch batch in trainLoader.Epoch(epoch, skipBatches: firstStep))
             {
-                if (step >= stepsPerEpoch || cancellation.IsCancellationRequested)
+                if (progress.EpochDone)
                 {
                     batch.Dispose();
                     break;
                 }
                 double loss;
+                StepSeeds.SeedTorch(stepSeed, progress.GlobalStep);
                 using (var scope = NewDisposeScope())
                 using (batch)
                 {
                     // Mixup mixes the images in place before the forward, as timm's does on the GPU batch.
-                    Tensor? soft = mixup?.Apply(batch.Images, batch.Labels);          // (B, classes)
-                    var logits = encoder.Classify(batch.Images);                      // (B, classes)
+                    Tensor? soft = mixupOptions.Enabled
+                        ? new Mixup(mixupOptions, StepSeeds.Mixup(stepSeed, progress.GlobalStep)).Apply(batch.Images, batch.Labels)   // (B, classes)
+                        : null;
+                    Tensor logits;
+                    using (Autocast.Enable(precision.Precision))
+                        logits = encoder.Classify(batch.Images);                      // (B, classes), fp32
                     var lossTensor = soft is not null
                         ? SoftTargetCrossEntropy.Loss(logits, soft)
                         : SoftTargetCrossEntropy.LabelSmoothing(logits, batch.Labels, _config.Model.LabelSmoothing);
+                    // The mean over the ranks: every rank logs it and skips a non-finite step alike.
                     loss = parallel.StepLoss(lossTensor.item<float>());
-                    trainStep.Run(lossTensor, step, stepsPerEpoch, globalStep);
+                    trainStep.Run(lossTensor, progress.Step, stepsPerEpoch, progress.GlobalStep, double.IsFinite(loss));
                 }
-                if (!double.IsFinite(loss))
-                    throw new SimMimUserException(
-                        $"loss is {loss} at epoch {epoch} step {step}; stopping. The last good checkpoint is {lastCheckpoint ?? "(none)"}");
-                lossSum += loss;
-                step++;
-                globalStep++;
-                meter.Step(epoch, step, globalStep, loss, trainStep.LastLr, trainStep.LastGradNorm);
+                interrupted = progress.AfterStep(epoch, loss, trainLoader.Skipped, maxAccuracy, cancellation);
+                if (interrupted) break;
             }
-            if (step == 0) break;
-            bool finishedEpoch = !cancellation.IsCancellationRequested || step == stepsPerEpoch;
+            if (interrupted) break;
             double trainSeconds = epochClock.Elapsed.TotalSeconds;
 
-            var (result, valLoss) = Evaluator.Evaluate(encoder, valLoader, numClasses, cancellation, parallel.Group);
-            evaluations.Add(result);
-            maxAccuracy = Math.Max(maxAccuracy, result.Top1);
-            double meanLoss = lossSum / step;
-            epochLosses.Add(meanLoss);
-
-            string? checkpointPath = null;
-            if (finishedEpoch && (epoch % _config.SaveFreq == 0 || epoch == train.Epochs - 1))
+            // Validation runs to its end even when a stop was asked for, so the checkpoint's max accuracy is right.
+            ClassificationResult? result = null;
+            double valLoss = double.NaN;
+            if ((epoch + 1) % _options.EvalFrequency == 0 || epoch == train.Epochs - 1 || cancellation.IsCancellationRequested)
             {
-                checkpointPath = Path.Combine(outputDir, TrainingCheckpoint.FileName(epoch));
-                if (parallel.IsMain)
-                    TrainingCheckpoint.Save(checkpointPath, encoder, optimizer,
-                        new TrainingState(epoch, globalStep, trainStep.LastScheduleUpdate, configYaml, maxAccuracy));
-                lastCheckpoint = checkpointPath;
+                (result, valLoss) = Evaluator.Evaluate(encoder, valLoader, numClasses, group: parallel.Group);
+                evaluations.Add(result);
+                maxAccuracy = Math.Max(maxAccuracy, result.Top1);
             }
+            double meanLoss = progress.MeanLoss;
+            epochLosses.Add(meanLoss);
+            foreach (string line in valLoader.Skipped.TakeWarnings()) progress.Warn(line);
+            interrupted = cancellation.IsCancellationRequested;
+            string? checkpointPath = progress.EndEpoch(epoch, trainLoader.Skipped, maxAccuracy, interrupted);
             if (parallel.EpochSummary(encoder, epochClock.Elapsed) is { } summary) log.Write(summary);
             long rss = ProcessMemory.ResidentBytes();
-            double imagesPerSecond = step * globalBatch / trainSeconds;
+            double imagesPerSecond = (progress.Step - firstStep) * globalBatch / trainSeconds;
+            string validation = result is null ? "not validated" :
+                $"val loss {valLoss:F4}, top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Count} images), max top-1 {maxAccuracy:F2} %";
             log.Write($"epoch {epoch} done: train loss {meanLoss:F4}, {trainSeconds:F1} s, {imagesPerSecond:F1} img/s; " +
-                      $"val loss {valLoss:F4}, top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Count} images), " +
-                      $"max top-1 {maxAccuracy:F2} %; rss {rss / 1048576} MiB" + (checkpointPath is null ? "" : $", saved {checkpointPath}"));
+                      $"{validation}; rss {rss / 1048576} MiB" + (checkpointPath is null ? "" : $", saved {checkpointPath}") +
+                      progress.SkippedSummary);
             observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, imagesPerSecond, rss, checkpointPath, null,
-                result.Top1, result.Top5, maxAccuracy));
+                result?.Top1, result?.Top5, result is null ? null : maxAccuracy));
         }
-        return new FinetuneResult(outputDir, lastCheckpoint, loaded, epochLosses, evaluations, maxAccuracy, trainSet.Count,
-            ProcessMemory.PeakResidentBytes());
+        progress.Finish(interrupted);
+        return new FinetuneResult(outputDir, checkpoints.LastGood, loaded, epochLosses, evaluations, maxAccuracy, trainSet.Count,
+            ProcessMemory.PeakResidentBytes(), interrupted, checkpoints.LastFailure);
     }
 
     /// <summary>The pretrained-load report as log lines: counts, then the missing, unexpected and resized keys.</summary>

@@ -120,7 +120,7 @@ public sealed class LinearProbe
         var (valFeatures, valLabels) = ComputeFeatures(Extract, valLoader, cancellation);
         (Tensor Features, Tensor Labels)? trainCache = null;
         using var trainLoader = _options.Augment
-            ? ClassificationLoader.ForTraining(trainSet, new FinetuneTransform(data.ImgSize, reprob: 0), data.BatchSize, _config.Seed, workers)
+            ? ClassificationLoader.ForTraining(trainSet, new FinetuneTransform(data.ImgSize, _config.Aug.Scale[0], _config.Aug.Scale[1], reprob: 0), data.BatchSize, _config.Seed, workers)
             : ClassificationLoader.ForEvaluation(trainSet, data.ImgSize, _config.Test.Crop, data.BatchSize, workers);
         if (!_options.Augment)
             trainCache = ComputeFeatures(Extract, trainLoader, cancellation);
@@ -129,11 +129,12 @@ public sealed class LinearProbe
 
         int fullBatches = trainSet.Count / data.BatchSize;
         if (fullBatches == 0)
-            throw new DataException($"DATA.BATCH_SIZE ({data.BatchSize}) is larger than the training set ({trainSet.Count} images)");
+            throw new ConfigException($"DATA.BATCH_SIZE ({data.BatchSize}) is larger than the training set ({trainSet.Count} images)");
         int stepsPerEpoch = _options.MaxStepsPerEpoch is int cap ? Math.Min(cap, fullBatches) : fullBatches;
         var groups = ParamGroups.ForPretraining(head.named_parameters(), new HashSet<string>(), [], _run.BaseLr, train.WeightDecay);
         using var optimizer = TrainingSetup.CreateOptimizer(groups, train, _run.BaseLr);
         var trainStep = new TrainStep(optimizer, groups, TrainingSetup.CreateSchedule(train, _run, stepsPerEpoch), 1, train.ClipGrad);
+        var guard = new NonFiniteGuard(train.MaxNonfiniteSteps);
         string configYaml = ConfigWriter.ToYaml(_config);
         File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
@@ -164,9 +165,13 @@ public sealed class LinearProbe
                     loss = lossTensor.item<float>();
                     trainStep.Run(lossTensor, step, stepsPerEpoch, globalStep);
                 }
-                if (!double.IsFinite(loss))
-                    throw new SimMimUserException($"loss is {loss} at epoch {epoch} step {step}; stopping");
-                lossSum += loss;
+                // The probe writes its classifier only at the end, so there is no earlier checkpoint to name.
+                if (guard.Observe(trainStep.LastOutcome, epoch, step + 1, loss, trainStep.LastGradNorm, null) is { } skipped)
+                {
+                    log.Write(skipped);
+                    _observer.Message(skipped);
+                }
+                lossSum += double.IsFinite(loss) ? loss : 0;
                 step++;
                 globalStep++;
                 meter.Step(epoch, step, globalStep, loss, trainStep.LastLr, trainStep.LastGradNorm);
@@ -200,7 +205,7 @@ public sealed class LinearProbe
     }
 
     // Features of every batch of a loader, concatenated: (N, C) float32 and (N) int64, outside any scope.
-    private static (Tensor Features, Tensor Labels) ComputeFeatures(Func<Tensor, Tensor> extract, ClassificationLoader loader,
+    internal static (Tensor Features, Tensor Labels) ComputeFeatures(Func<Tensor, Tensor> extract, ClassificationLoader loader,
         CancellationToken cancellation)
     {
         var features = new List<Tensor>();
@@ -209,11 +214,15 @@ public sealed class LinearProbe
         using var scope = NewDisposeScope();
         foreach (ClassificationBatch batch in loader.Epoch())
         {
+            // A scope per batch: the encoder's intermediate activations die with it and only the (B, C) features
+            // move out; one scope around the loop would hold every batch's activations (tens of GB on 60k images).
+            using (var batchScope = NewDisposeScope())
             using (batch)
             {
                 if (cancellation.IsCancellationRequested) break;
-                features.Add(extract(batch.Images));
-                labels.Add(batch.Labels.clone());
+                if (batch.Labels.shape[0] == 0) continue;   // every image of the batch was unreadable
+                features.Add(extract(batch.Images).MoveToOuterDisposeScope());
+                labels.Add(batch.Labels.clone().MoveToOuterDisposeScope());
             }
         }
         return (cat(features, 0).MoveToOuterDisposeScope(), cat(labels, 0).MoveToOuterDisposeScope());

@@ -22,8 +22,10 @@ public sealed class MetricsFile : IDisposable
     public void Step(int epoch, int step, long globalStep, double loss, double lr, double gradNorm, double imagesPerSecond, long rss)
     {
         _writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{epoch},{step},{globalStep},{loss:G6},{lr:G6},{gradNorm:G6},{imagesPerSecond:F2},{rss}"));
-        if (step % 50 == 0) _writer.Flush();
+            $"{epoch},{step},{globalStep},{loss:G9},{lr:G6},{gradNorm:G6},{imagesPerSecond:F2},{rss}"));
+        // Every row reaches the file: a run killed between checkpoints still shows its curve up to the kill.
+        // G9 writes the float32 loss exactly, so a resumed run's losses can be compared with a straight run's.
+        _writer.Flush();
     }
 
     public void Dispose() => _writer.Dispose();

@@ -5,6 +5,7 @@ using SimMim.Data;
 using SimMim.Distributed;
 using SimMim.Masking;
 using SimMim.Models;
+using SimMim.Models.Layers;
 using SimMim.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,16 +17,26 @@ namespace SimMim.Training;
 /// directory is used when TRAIN.AUTO_RESUME is on.</param>
 /// <param name="MaxStepsPerEpoch">Cuts every epoch short (demos, tests and benchmarks); null = the whole data set.</param>
 /// <param name="GridImages">How many images the per-epoch reconstruction grid shows.</param>
-public sealed record PretrainOptions(string? ResumePath = null, int? MaxStepsPerEpoch = null, int GridImages = 8);
+/// <param name="Precision">fp32 or bf16 mixed precision (--precision); null = from AMP_OPT_LEVEL.</param>
+public sealed record PretrainOptions(string? ResumePath = null, int? MaxStepsPerEpoch = null, int GridImages = 8,
+    Precision? Precision = null);
 
 /// <summary>What a finished run leaves behind.</summary>
+/// <param name="OutputDirectory">OUTPUT/MODEL.NAME/TAG.</param>
+/// <param name="LastCheckpoint">The newest checkpoint written or resumed from.</param>
+/// <param name="LastReconstruction">The newest reconstruction grid.</param>
+/// <param name="EpochLosses">Mean training loss of each epoch run.</param>
+/// <param name="PeakRssBytes">Peak resident memory of the process.</param>
+/// <param name="Interrupted">The run was cancelled and stopped early, after writing a checkpoint where it stopped.</param>
+/// <param name="SaveFailure">Why the last checkpoint write failed (null when it succeeded).</param>
 public sealed record PretrainResult(string OutputDirectory, string? LastCheckpoint, string? LastReconstruction,
-    IReadOnlyList<double> EpochLosses, long PeakRssBytes);
+    IReadOnlyList<double> EpochLosses, long PeakRssBytes, bool Interrupted = false, string? SaveFailure = null);
 
 /// <summary>
 /// SimMIM pretraining (the reference's main_simmim.py): AdamW with the reference's groups, linear lr scaling,
 /// per-step warmup + schedule, gradient clipping and accumulation, checkpoints every SAVE_FREQ epochs and at the
-/// end, auto-resume, a log file and a reconstruction grid per epoch.
+/// end (and every SAVE_STEPS steps), auto-resume that continues mid-epoch exactly where a checkpoint was taken, a log
+/// file and a reconstruction grid per epoch. Failures it survives are in docs/RELIABILITY.md.
 /// </summary>
 public sealed class Pretrainer
 {
@@ -36,7 +47,7 @@ public sealed class Pretrainer
     private readonly IProcessGroup _group;
 
     /// <param name="config">The run's configuration.</param>
-    /// <param name="options">Resume point and reporting.</param>
+    /// <param name="options">Resume point, epoch length, precision, reporting.</param>
     /// <param name="observer">Progress; only rank 0's is called.</param>
     /// <param name="group">The data-parallel processes this one belongs to; null = this process alone.</param>
     public Pretrainer(SimMimConfig config, PretrainOptions? options = null, ITrainingObserver? observer = null,
@@ -50,6 +61,12 @@ public sealed class Pretrainer
         _observer = observer ?? NullTrainingObserver.Instance;
     }
 
+    /// <summary>
+    /// Runs the epochs left. A cancelled token (SIGINT/SIGTERM in the CLI) ends the run after the current optimizer
+    /// step, with a checkpoint written there; the result then has <see cref="PretrainResult.Interrupted"/> set.
+    /// </summary>
+    /// <exception cref="SimMimUserException">Too many non-finite steps in a row, unreadable data, or the final
+    /// checkpoint could not be written (the previous one is named and intact).</exception>
     public PretrainResult Run(CancellationToken cancellation = default)
     {
         var data = _config.Data;
@@ -63,10 +80,11 @@ public sealed class Pretrainer
 
         random.manual_seed(_config.Seed);
         IImageDataset dataset = DatasetFactory.Open(data.DataPath);
+        TrainingSetup.ReportDataWarnings(dataset, log, observer);
         using SimMimModel model = ModelFactory.BuildSimMim(_config.Model, data.ImgSize);
         var masks = new MaskGenerator(data.ImgSize, data.MaskPatchSize, model.ModelPatchSize, data.MaskRatio);
         using var loader = new PretrainLoader(dataset, new PretrainTransform(data.ImgSize), masks, data.BatchSize,
-            _config.Seed, Math.Max(1, data.NumWorkers), sampler: parallel.Sampler);
+            _config.Seed, Math.Max(1, data.NumWorkers), maxBadFraction: data.MaxBadFraction, sampler: parallel.Sampler);
 
         int accumulation = Math.Max(1, train.AccumulationSteps);
         int stepsPerEpoch = _options.MaxStepsPerEpoch is int cap ? Math.Min(cap, loader.BatchesPerEpoch) : loader.BatchesPerEpoch;
@@ -79,85 +97,83 @@ public sealed class Pretrainer
         string configYaml = ConfigWriter.ToYaml(_config);
         if (parallel.IsMain) File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
-        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, model, optimizer, trainStep, log);
+        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, model, optimizer, trainStep, log, observer);
         int startEpoch = position.StartEpoch;
-        long globalStep = position.GlobalStep;
-        string? resumeFrom = position.ResumedFrom;
         parallel.Start(model, position, _config.Seed, data.BatchSize, log);
+        var checkpoints = new RunCheckpoints(outputDir, _config, model, optimizer, log, observer, position, writes: parallel.IsMain);
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
         observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
-            dataset.Count, resumeFrom, get_num_threads()));
+            dataset.Count, position.ResumedFrom, get_num_threads()));
         log.Write($"model {_config.Model.Type} {_config.Model.Name}: {parameterCount:N0} parameters; data {data.DataPath} " +
                   $"({dataset.Count} images); batch {data.BatchSize}×{accumulation}; lr {_run.BaseLr:G4} " +
-                  $"(warmup {_run.WarmupLr:G4}, min {_run.MinLr:G4}); epochs {startEpoch}..{train.Epochs - 1}");
+                  $"(warmup {_run.WarmupLr:G4}, min {_run.MinLr:G4}); epochs {startEpoch}..{train.Epochs - 1}" +
+                  (position.StepInEpoch > 0 ? $" (epoch {startEpoch} from step {position.StepInEpoch})" : ""));
 
-        var gridSamples = parallel.IsMain ? ReconstructionSamples.Take(dataset, data.ImgSize, masks, _options.GridImages, _config.Seed) : null;
+        var precision = TrainingSetup.ChoosePrecision(_config, _options.Precision, log, observer);
+
+        // Rank 0 alone draws the reconstruction grids.
+        var gridSamples = parallel.IsMain
+            ? ReconstructionSamples.Take(dataset, data.ImgSize, masks, _options.GridImages, _config.Seed, loader.Skipped)
+            : null;
         int globalBatch = data.BatchSize * parallel.WorldSize;
         var meter = new StepMeter(observer, metrics, log, globalBatch, stepsPerEpoch, _config.PrintFreq);
+        var progress = new EpochProgress(checkpoints, new NonFiniteGuard(train.MaxNonfiniteSteps), meter, trainStep, log, observer,
+            position, stepsPerEpoch, configYaml);
         var epochLosses = new List<double>();
-        string? lastCheckpoint = resumeFrom, lastGrid = null;
+        string? lastGrid = null;
+        bool interrupted = false;
 
-        for (int epoch = startEpoch; epoch < train.Epochs && !cancellation.IsCancellationRequested; epoch++)
+        for (int epoch = startEpoch; epoch < train.Epochs && !interrupted; epoch++)
         {
             model.train();
             var epochClock = Stopwatch.StartNew();
-            double lossSum = 0;
-            int step = 0;
-            meter.StartEpoch();
-            foreach (PretrainBatch batch in loader.Epoch(epoch))
+            progress.StartEpoch(epoch);
+            int firstStep = progress.Step;
+            foreach (PretrainBatch batch in loader.Epoch(epoch, skipBatches: firstStep))
             {
-                if (step >= stepsPerEpoch || cancellation.IsCancellationRequested)
+                if (progress.EpochDone)
                 {
                     batch.Dispose();
                     break;
                 }
                 double loss;
+                StepSeeds.SeedTorch(_config.Seed + _group.Rank, progress.GlobalStep);   // per rank, like the reference's SEED + rank
                 using (var scope = NewDisposeScope())
                 using (batch)
                 {
-                    SimMimOutput output = model.call(batch.Images, batch.Masks);
+                    SimMimOutput output;
+                    using (Autocast.Enable(precision.Precision))
+                        output = model.call(batch.Images, batch.Masks);
+                    // The mean over the ranks: every rank logs it and skips a non-finite step alike.
                     loss = parallel.StepLoss(output.Loss.item<float>());
-                    trainStep.Run(output.Loss, step, stepsPerEpoch, globalStep);
+                    trainStep.Run(output.Loss, progress.Step, stepsPerEpoch, progress.GlobalStep, double.IsFinite(loss));
                 }
-                if (!double.IsFinite(loss))
-                    throw new SimMimUserException(
-                        $"loss is {loss} at epoch {epoch} step {step}; stopping. The last good checkpoint is {lastCheckpoint ?? "(none)"}");
-
-                lossSum += loss;
-                step++;
-                globalStep++;
-                meter.Step(epoch, step, globalStep, loss, trainStep.LastLr, trainStep.LastGradNorm);
+                interrupted = progress.AfterStep(epoch, loss, loader.Skipped, maxAccuracy: 0, cancellation);
+                if (interrupted) break;
             }
-            if (step == 0) break;
+            if (interrupted) break;
 
-            double meanLoss = lossSum / step;
+            double meanLoss = progress.MeanLoss;
             epochLosses.Add(meanLoss);
             if (gridSamples is not null)
             {
                 lastGrid = Path.Combine(outputDir, $"reconstruction_epoch_{epoch}.png");
                 ReconstructionGrid.Write(model, gridSamples, lastGrid);
             }
-
-            bool finishedEpoch = !cancellation.IsCancellationRequested || step == stepsPerEpoch;
-            string? checkpointPath = null;
-            if (finishedEpoch && (epoch % _config.SaveFreq == 0 || epoch == train.Epochs - 1))
-            {
-                checkpointPath = Path.Combine(outputDir, TrainingCheckpoint.FileName(epoch));
-                if (parallel.IsMain)
-                    TrainingCheckpoint.Save(checkpointPath, model, optimizer,
-                        new TrainingState(epoch, globalStep, trainStep.LastScheduleUpdate, configYaml));
-                lastCheckpoint = checkpointPath;
-            }
+            interrupted = cancellation.IsCancellationRequested;
+            string? checkpointPath = progress.EndEpoch(epoch, loader.Skipped, maxAccuracy: 0, interrupted);
             if (parallel.EpochSummary(model, epochClock.Elapsed) is { } summary) log.Write(summary);
             long rss = ProcessMemory.ResidentBytes();
-            double epochImagesPerSecond = step * globalBatch / epochClock.Elapsed.TotalSeconds;
+            double epochImagesPerSecond = (progress.Step - firstStep) * globalBatch / epochClock.Elapsed.TotalSeconds;
             log.Write($"epoch {epoch} done: mean loss {meanLoss:F4}, {epochClock.Elapsed.TotalSeconds:F1} s, " +
                       $"{epochImagesPerSecond:F1} img/s, rss {rss / 1048576} MiB" +
-                      (checkpointPath is null ? "" : $", saved {checkpointPath}"));
+                      (checkpointPath is null ? "" : $", saved {checkpointPath}") + progress.SkippedSummary);
             observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, epochImagesPerSecond, rss, checkpointPath, lastGrid));
         }
         gridSamples?.Dispose();
-        return new PretrainResult(outputDir, lastCheckpoint, lastGrid, epochLosses, ProcessMemory.PeakResidentBytes());
+        progress.Finish(interrupted);
+        return new PretrainResult(outputDir, checkpoints.LastGood, lastGrid, epochLosses, ProcessMemory.PeakResidentBytes(),
+            interrupted, checkpoints.LastFailure);
     }
 }

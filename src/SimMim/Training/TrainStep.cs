@@ -8,7 +8,8 @@ namespace SimMim.Training;
 /// <summary>
 /// One loader iteration of the reference's training loop, for any accumulation setting (1 = none): backward of
 /// loss / accumulation; every <c>accumulation</c>-th micro-batch (or at the end of the epoch) clip the gradient norm,
-/// set the scheduled lr, step the optimizer and clear the gradients.
+/// set the scheduled lr, step the optimizer and clear the gradients. A window with a NaN or infinite loss or gradient
+/// norm is dropped instead of stepped (<see cref="StepOutcome.SkippedNonFinite"/>), so the weights stay finite.
 /// </summary>
 public sealed class TrainStep
 {
@@ -19,6 +20,7 @@ public sealed class TrainStep
     private readonly int _accumulation;
     private readonly double _clipGrad;
     private readonly GradientAllReducer? _reducer;
+    private bool _windowHasNonFiniteLoss;
 
     /// <param name="optimizer">Steps the parameters of <paramref name="groups"/>.</param>
     /// <param name="groups">Parameter groups with their base lr.</param>
@@ -47,22 +49,42 @@ public sealed class TrainStep
     /// <summary>The lr of the first group at the last optimizer step.</summary>
     public double LastLr { get; private set; }
 
+    /// <summary>What the last call did.</summary>
+    public StepOutcome LastOutcome { get; private set; }
+
     /// <summary>
     /// Backpropagates <paramref name="loss"/> (the micro-batch's mean loss) and steps the optimizer when an
     /// accumulation window closes. <paramref name="globalStep"/> counts loader iterations over the run, as the
-    /// reference's scheduler does.
+    /// reference's scheduler does. <paramref name="lossIsFinite"/>, when given, replaces the check of
+    /// <paramref name="loss"/> itself: a data-parallel loop passes whether the loss is finite on every rank, so that
+    /// all ranks skip the same steps.
     /// </summary>
     /// <returns>True when the optimizer stepped.</returns>
-    public bool Run(Tensor loss, int stepInEpoch, int stepsPerEpoch, long globalStep)
+    public bool Run(Tensor loss, int stepInEpoch, int stepsPerEpoch, long globalStep, bool? lossIsFinite = null)
     {
+        // A non-finite loss is still backpropagated, so every data-parallel rank runs the same collective calls.
+        _windowHasNonFiniteLoss |= !(lossIsFinite ?? isfinite(loss).all().item<bool>());
         (_accumulation > 1 ? loss / _accumulation : loss).backward();
         if ((stepInEpoch + 1) % _accumulation != 0 && stepInEpoch + 1 != stepsPerEpoch)
+        {
+            LastOutcome = StepOutcome.Accumulating;
             return false;
+        }
 
-        // DDP has averaged the gradients by the time the reference clips them.
+        // DDP has averaged the gradients by the time the reference clips them; the averaged norm is the same on every rank.
         _reducer?.AllReduce();
         // The reference clips to CLIP_GRAD and logs the norm; with clipping off it still logs the norm.
-        LastGradNorm = nn.utils.clip_grad_norm_(_parameters, _clipGrad > 0 ? _clipGrad : double.MaxValue);
+        // float.MaxValue, not double.MaxValue: libtorch turns max_norm into a float and fails on overflow.
+        LastGradNorm = nn.utils.clip_grad_norm_(_parameters, _clipGrad > 0 ? _clipGrad : float.MaxValue);
+        if (_windowHasNonFiniteLoss || !double.IsFinite(LastGradNorm))
+        {
+            _optimizer.zero_grad();
+            _windowHasNonFiniteLoss = false;
+            // The schedule still moves on: lr stays a function of the loader iteration, as if the step had been taken.
+            LastScheduleUpdate = globalStep;
+            LastOutcome = StepOutcome.SkippedNonFinite;
+            return false;
+        }
         int index = 0;
         foreach (var group in _optimizer.ParamGroups)
             group.LearningRate = _schedule.ForOptimizerStep(LastScheduleUpdate, _groups[index++].BaseLr);
@@ -70,6 +92,7 @@ public sealed class TrainStep
         _optimizer.step();
         _optimizer.zero_grad();
         LastScheduleUpdate = globalStep;
+        LastOutcome = StepOutcome.Stepped;
         return true;
     }
 }

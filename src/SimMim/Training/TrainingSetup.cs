@@ -1,7 +1,9 @@
+using System.Collections;
 using SimMim.Checkpoints;
 using SimMim.Config;
 using SimMim.Data;
 using SimMim.Models;
+using SimMim.Models.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,42 +34,90 @@ internal static class TrainingSetup
             lr: baseLr, beta1: o.Betas[0], beta2: o.Betas[1], eps: o.Eps, weight_decay: train.WeightDecay);
     }
 
+    /// <summary>
+    /// The run's precision (--precision, else AMP_OPT_LEVEL on this CPU), written to the log; shown on the console too
+    /// when it is bf16 or a fallback, the cases a user should notice.
+    /// </summary>
+    public static PrecisionChoice ChoosePrecision(SimMimConfig config, Precision? requested, RunLog log, ITrainingObserver observer)
+    {
+        var choice = MixedPrecision.Resolve(config.AmpOptLevel, requested);
+        log.Write(choice.Reason);
+        if (choice.Precision == Precision.Bf16 || choice.FellBack)
+            observer.Message(choice.Reason);
+        return choice;
+    }
+
     public static LrSchedule CreateSchedule(TrainConfig train, ResolvedRun run, int stepsPerEpoch) =>
         new(train.LrScheduler.Name, train.Epochs, train.WarmupEpochs, stepsPerEpoch, run.WarmupLr, run.MinLr,
             train.LrScheduler.Multisteps, train.LrScheduler.Gamma, train.LrScheduler.DecayEpochs, train.LrScheduler.DecayRate);
 
-    /// <summary>
-    /// An explicit checkpoint (--resume, else MODEL.RESUME), which must exist; otherwise the newest in the output
-    /// directory when TRAIN.AUTO_RESUME is on.
-    /// </summary>
+    /// <summary>The explicit checkpoint to resume from (--resume, else MODEL.RESUME), which must exist; null when none is given.</summary>
     /// <exception cref="CheckpointException">The explicit checkpoint does not exist.</exception>
-    public static string? ResolveResumePath(string? resumePath, SimMimConfig config, string outputDir)
+    public static string? ExplicitResumePath(string? resumePath, SimMimConfig config)
     {
         string? explicitPath = resumePath is { Length: > 0 } p ? p
             : config.Model.Resume is { Length: > 0 } r ? r : null;
-        if (explicitPath is not null)
-        {
-            if (!File.Exists(explicitPath))
-                throw new CheckpointException($"{explicitPath}: checkpoint to resume from not found");
-            return explicitPath;
-        }
-        return config.Train.AutoResume ? TrainingCheckpoint.FindLatest(outputDir) : null;
+        if (explicitPath is not null && !File.Exists(explicitPath))
+            throw new CheckpointException($"{explicitPath}: checkpoint to resume from not found");
+        return explicitPath;
     }
 
     /// <summary>
-    /// Where a run starts: after the checkpoint <see cref="ResolveResumePath"/> finds (weights, optimizer, schedule
-    /// position and best accuracy restored), else at TRAIN.START_EPOCH.
+    /// Where a run starts: after an explicit checkpoint (<see cref="ExplicitResumePath"/>), else, with
+    /// TRAIN.AUTO_RESUME, after the newest checkpoint in the output directory that reads back intact (unreadable ones
+    /// are skipped and reported), else at TRAIN.START_EPOCH. Weights, optimizer, schedule position, the step within
+    /// the epoch and the best accuracy are restored.
     /// </summary>
+    /// <exception cref="CheckpointException">The explicit checkpoint is unusable, or a checkpoint does not fit the
+    /// model (a different architecture: resuming past it would overwrite it).</exception>
     public static RunPosition Resume(string? resumePath, SimMimConfig config, string outputDir, nn.Module model,
-        OptimizerHelper optimizer, TrainStep trainStep, RunLog log)
+        OptimizerHelper optimizer, TrainStep trainStep, RunLog log, ITrainingObserver observer)
     {
-        string? resumeFrom = ResolveResumePath(resumePath, config, outputDir);
-        if (resumeFrom is null)
-            return new RunPosition(config.Train.StartEpoch, 0, 0, null);
-        var state = TrainingCheckpoint.Load(resumeFrom, model, optimizer);
-        trainStep.LastScheduleUpdate = state.LastScheduleUpdate;
-        log.Write($"resumed from {resumeFrom} (epoch {state.Epoch} done, step {state.GlobalStep}, max accuracy {state.MaxAccuracy:F2} %)");
-        return new RunPosition(state.Epoch + 1, state.GlobalStep, state.MaxAccuracy, resumeFrom);
+        string? explicitPath = ExplicitResumePath(resumePath, config);
+        if (explicitPath is not null)
+            return Resumed(explicitPath, TrainingCheckpoint.Read(explicitPath));
+        if (!config.Train.AutoResume)
+            return Fresh();
+        foreach (string candidate in CheckpointFiles.NewestFirst(outputDir))
+        {
+            IDictionary checkpoint;
+            try
+            {
+                checkpoint = TrainingCheckpoint.Read(candidate);
+            }
+            catch (CheckpointException e)
+            {
+                string line = $"auto-resume: skipped {e.Message}";
+                log.Write(line);
+                observer.Message(line);
+                continue;
+            }
+            return Resumed(candidate, checkpoint);
+        }
+        return Fresh();
+
+        RunPosition Fresh() => new(config.Train.StartEpoch, 0, 0, null);
+
+        RunPosition Resumed(string path, IDictionary checkpoint)
+        {
+            var state = TrainingCheckpoint.Apply(checkpoint, path, model, optimizer);
+            trainStep.LastScheduleUpdate = state.LastScheduleUpdate;
+            string where = state.StepInEpoch == 0 ? $"after epoch {state.Epoch}" : $"epoch {state.Epoch + 1} at step {state.StepInEpoch}";
+            log.Write($"resumed from {path} ({where}, global step {state.GlobalStep}, max accuracy {state.MaxAccuracy:F2} %)");
+            return new RunPosition(state.Epoch + 1, state.GlobalStep, state.MaxAccuracy, path, state.StepInEpoch,
+                state.EpochLossSum, state.EpochLossCount);
+        }
+    }
+
+    /// <summary>What the data set left out while listing its files (an image folder's non-images, loops, empty classes).</summary>
+    public static void ReportDataWarnings(IImageDataset dataset, RunLog log, ITrainingObserver observer)
+    {
+        if (dataset is not ImageFolderDataset folder) return;
+        foreach (string line in folder.Warnings)
+        {
+            log.Write($"data: {line}");
+            observer.Message($"data: {line}");
+        }
     }
 
     /// <summary>
@@ -109,5 +159,9 @@ internal static class TrainingSetup
     }
 }
 
-/// <summary>The first epoch to run, the loader iterations already done, the best accuracy so far and the checkpoint resumed from.</summary>
-internal sealed record RunPosition(int StartEpoch, long GlobalStep, double MaxAccuracy, string? ResumedFrom);
+/// <summary>
+/// The first epoch to run, the loader iterations already done, the best accuracy so far, the checkpoint resumed from,
+/// and for a mid-epoch checkpoint the steps of StartEpoch already done with the sum and count of their losses.
+/// </summary>
+internal sealed record RunPosition(int StartEpoch, long GlobalStep, double MaxAccuracy, string? ResumedFrom,
+    int StepInEpoch = 0, double EpochLossSum = 0, int EpochLossCount = 0);

@@ -19,11 +19,17 @@ public sealed class ReconstructionSamples : IDisposable
     /// <summary>(N,Ht,Wt) int64, 1 = masked.</summary>
     public Tensor Masks { get; }
 
-    /// <summary>Evenly spaced images of <paramref name="dataset"/>, resized and centre-cropped, with seeded masks.</summary>
-    public static ReconstructionSamples Take(IImageDataset dataset, int imgSize, MaskGenerator masks, int count, int seed)
+    /// <summary>
+    /// Evenly spaced images of <paramref name="dataset"/>, resized and centre-cropped, with seeded masks; an unreadable
+    /// one is replaced by the next readable image (recorded in <paramref name="skipped"/> when given).
+    /// </summary>
+    public static ReconstructionSamples Take(IImageDataset dataset, int imgSize, MaskGenerator masks, int count, int seed,
+        SkippedSamples? skipped = null)
     {
         int n = Math.Min(count, dataset.Count);
-        var images = Enumerable.Range(0, n).Select(i => dataset.Load((int)((long)i * dataset.Count / n)));
+        var reader = skipped ?? new SkippedSamples(dataset);
+        int[] inOrder = [.. Enumerable.Range(0, dataset.Count)];
+        var images = Enumerable.Range(0, n).Select(i => reader.LoadOrStandIn(inOrder, (int)((long)i * dataset.Count / n)).Image);
         return FromImages(images, imgSize, masks, seed);
     }
 

@@ -19,6 +19,15 @@ public class TrainingCheckpointTests
 
     private static SimMimModel TinySwin() => new(new SwinTransformer(TestModels.Swin, forSimMim: true));
 
+    /// <summary>Saves <paramref name="model"/> with a fresh AdamW to <paramref name="name"/> in a new folder.</summary>
+    private static string Saved(SimMimModel model, string name)
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("simmim-ckpt").FullName, name);
+        using var optimizer = optim.AdamW(model.parameters());
+        TrainingCheckpoint.Save(path, model, optimizer, new TrainingState(0, 1, 0, ""));
+        return path;
+    }
+
     [Fact]
     public void SaveThenLoadGivesIdenticalOutputsAndOptimizerState()
     {
@@ -31,14 +40,15 @@ public class TrainingCheckpointTests
         using var optimizer = optim.AdamW(model.parameters(), lr: 1e-3);
         model.call(image, mask).Loss.backward();
         optimizer.step();
-        TrainingCheckpoint.Save(path, model, optimizer, new TrainingState(3, 40, 39, "SEED: 0\n"));
+        var saved = new TrainingState(3, 40, 39, "SEED: 0\n", MaxAccuracy: 12.5, StepInEpoch: 6, EpochLossSum: 4.25, EpochLossCount: 5);
+        TrainingCheckpoint.Save(path, model, optimizer, saved);
 
         random.manual_seed(2);
         using var restored = TinySwin();
         using var restoredOptimizer = optim.AdamW(restored.parameters(), lr: 1e-3);
         var state = TrainingCheckpoint.Load(path, restored, restoredOptimizer);
 
-        Assert.Equal(new TrainingState(3, 40, 39, "SEED: 0\n"), state);
+        Assert.Equal(saved, state);
         model.eval();
         restored.eval();
         Assert.True(model.call(image, mask).Reconstruction.eq(restored.call(image, mask).Reconstruction).all().item<bool>());
@@ -56,11 +66,8 @@ public class TrainingCheckpointTests
     [Fact]
     public void ACheckpointOfAnotherArchitectureIsRefusedNamingTheFileAndKeys()
     {
-        string dir = Directory.CreateTempSubdirectory("simmim-ckpt").FullName;
-        string path = Path.Combine(dir, "other.pth");
         using var model = TinySwin();
-        using var optimizer = optim.AdamW(model.parameters());
-        TrainingCheckpoint.Save(path, model, optimizer, new TrainingState(0, 1, 0, ""));
+        string path = Saved(model, "other.pth");
 
         using var wider = new SimMimModel(new SwinTransformer(TestModels.Swin with { EmbedDim = 24 }, forSimMim: true));
         var e = Assert.Throws<CheckpointException>(() => TrainingCheckpoint.LoadWeights(path, wider));
@@ -80,6 +87,50 @@ public class TrainingCheckpointTests
         string corrupt = Path.Combine(dir, "corrupt.pth");
         File.WriteAllBytes(corrupt, [1, 2, 3, 4, 5]);
         Assert.Contains(corrupt, Assert.Throws<CheckpointException>(() => TrainingCheckpoint.LoadWeights(corrupt, model)).Message);
+    }
+
+    [Fact]
+    public void AFlippedBitInTheWeightsFailsTheChecksumOnLoad()
+    {
+        using var model = TinySwin();
+        string path = Saved(model, "ckpt_epoch_0.pth");
+
+        // Find the stored bytes of the largest weight in the file and flip one bit in the middle of them.
+        var (_, weight) = model.state_dict().MaxBy(kv => kv.Value.numel());
+        byte[] raw = weight.detach().contiguous().bytes.ToArray();
+        byte[] file = File.ReadAllBytes(path);
+        int at = file.AsSpan().IndexOf(raw.AsSpan(0, 64));
+        Assert.True(at > 0, "weight bytes not found in the file");
+        file[at + raw.Length / 2] ^= 0x10;
+        File.WriteAllBytes(path, file);
+
+        using var fresh = TinySwin();
+        var e = Assert.Throws<CheckpointException>(() => TrainingCheckpoint.Load(path, fresh, null));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("checksum", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void ATruncatedCheckpointIsRefusedNamingTheFile()
+    {
+        using var model = TinySwin();
+        string path = Saved(model, "ckpt_epoch_0.pth");
+        byte[] file = File.ReadAllBytes(path);
+        foreach (int length in new[] { file.Length - 1, file.Length / 2, 10, 0 })
+        {
+            File.WriteAllBytes(path, file[..length]);
+            Assert.Contains(path, Assert.Throws<CheckpointException>(() => TrainingCheckpoint.Read(path)).Message);
+        }
+    }
+
+    [Fact]
+    public void AWeightFileIsNotATrainingCheckpoint()
+    {
+        string dir = Directory.CreateTempSubdirectory("simmim-ckpt").FullName;
+        string path = Path.Combine(dir, "weights.pth");
+        TorchFile.Save(path, new Dictionary<string, Tensor> { ["w"] = zeros(2) });
+        Assert.Contains("not a training checkpoint", Assert.Throws<CheckpointException>(() => TrainingCheckpoint.Read(path)).Message);
     }
 
     [Fact]

@@ -62,7 +62,7 @@ public class FinetuneCliTests
         Assert.Equal(2, Run("eval", "--cfg", ConfigPath, "--resume", "/nonexistent/c.pth").ExitCode);
         Assert.Equal(2, Run("linprobe", "--cfg", ConfigPath, "--block", "0").ExitCode);
         Assert.Equal(2, Run("finetune", "--cfg", ConfigPath, "--label-fraction", "1.5").ExitCode);
-        var (code, lines) = Run("finetune", "--cfg", ConfigPath, "--opts", "AUG.AUTO_AUGMENT", "rand-m9-mstd0.5-inc1");
+        var (code, lines) = Run("finetune", "--cfg", ConfigPath, "--opts", "AUG.AUTO_AUGMENT", "original-mstd0.5");
         Assert.Equal(2, code);
         Assert.Contains("AUG.AUTO_AUGMENT", Assert.Single(lines));
     }

@@ -67,6 +67,9 @@ public class ConfigValidatorTests
     [Theory]
     [InlineData(new[] { "TRAIN.LAYER_DECAY", "0" }, "TRAIN.LAYER_DECAY must be in (0, 1], got 0")]
     [InlineData(new[] { "MODEL.NUM_CLASSES", "0" }, "MODEL.NUM_CLASSES must be at least 1, got 0")]
+    [InlineData(new[] { "AUG.SCALE", "[0.5, 0.2]" }, "AUG.SCALE must be two numbers 0 < min <= max <= 1, got [0.5, 0.2]")]
+    [InlineData(new[] { "AUG.SCALE", "[0.0, 1.0]" }, "AUG.SCALE must be two numbers 0 < min <= max <= 1, got [0, 1]")]
+    [InlineData(new[] { "AUG.SCALE", "[0.5]" }, "AUG.SCALE must be two numbers 0 < min <= max <= 1, got [0.5]")]
     public void FinetuneChecksLayerDecayAndClasses(string[] opts, string expected)
     {
         Assert.Contains(expected, Fails(With(opts), ConfigStage.Finetune));

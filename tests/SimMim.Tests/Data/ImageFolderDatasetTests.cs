@@ -120,7 +120,7 @@ public class ImageFolderDatasetTests
     }
 
     [Fact]
-    public void MissingOrEmptyFoldersAndCorruptFilesThrowDataExceptionNamingThePath()
+    public void MissingOrImagelessFoldersAndCorruptFilesThrowDataExceptionNamingThePath()
     {
         using var dir = new DataTempDir();
         string missing = dir.Combine("nope");
@@ -129,11 +129,11 @@ public class ImageFolderDatasetTests
         string empty = dir.CreateDirectory("empty");
         Assert.Contains(empty, Assert.Throws<DataException>(() => new ImageFolderDataset(empty)).Message);
 
-        string withEmptyClass = dir.CreateDirectory("classes");
-        string full = dir.CreateDirectory("classes", "a");
+        string onlyEmptyClasses = dir.CreateDirectory("classes");
         string hollow = dir.CreateDirectory("classes", "b");
-        WriteBmp(Path.Combine(full, "x.bmp"), 1, 2, 3);
-        Assert.Contains(hollow, Assert.Throws<DataException>(() => new ImageFolderDataset(withEmptyClass)).Message);
+        var e = Assert.Throws<DataException>(() => new ImageFolderDataset(onlyEmptyClasses));
+        Assert.Contains(onlyEmptyClasses, e.Message);
+        Assert.Contains(hollow, e.Message);
 
         string corrupt = dir.CreateDirectory("corrupt");
         string bad = Path.Combine(corrupt, "bad.jpg");

@@ -8,9 +8,9 @@ public class PretrainLoaderTests
     private const int Size = 16;
 
     private static PretrainLoader Loader(IImageDataset dataset, int batchSize, int workers, int seed = 11,
-        bool dropLast = true, int prefetch = 4) =>
+        bool dropLast = true, int prefetch = 4, double maxBadFraction = 1.0) =>
         new(dataset, new PretrainTransform(Size), new MaskGenerator(Size, 8, 4, 0.5), batchSize, seed, workers,
-            prefetch, dropLast);
+            prefetch, dropLast, maxBadFraction);
 
     private static List<(float[] Images, long[] Masks, long[] Shape)> Collect(IEnumerable<PretrainBatch> batches)
     {
@@ -131,17 +131,37 @@ public class PretrainLoaderTests
     [Fact]
     public void AWorkerExceptionReachesTheConsumer()
     {
-        using var loader = Loader(new FailingDataset(new ProceduralDataset(40, 24), failAt: 17), 4, 3);
+        // With no unreadable sample allowed, the data error itself reaches the consumer.
+        using var loader = Loader(new FailingDataset(new ProceduralDataset(40, 24), failAt: 17), 4, 3, maxBadFraction: 0);
         var ex = Assert.Throws<DataException>(() => Collect(loader.Epoch(0)));
         Assert.Contains("#17", ex.Message);
-        using var inline = Loader(new FailingDataset(new ProceduralDataset(40, 24), failAt: 17), 4, 0);
+        Assert.Contains("DATA.MAX_BAD_FRACTION", ex.Message);
+        using var inline = Loader(new FailingDataset(new ProceduralDataset(40, 24), failAt: 17), 4, 0, maxBadFraction: 0);
         Assert.Throws<DataException>(() => Collect(inline.Epoch(0)));
+        // A bug (not a data error) is never skipped.
+        using var buggy = Loader(new FailingDataset(new ProceduralDataset(40, 24), failAt: 17, bug: true), 4, 2);
+        Assert.Throws<InvalidOperationException>(() => Collect(buggy.Epoch(0)));
     }
 
     [Fact]
-    public void BatchLargerThanTheDataSetIsADataException()
+    public void AnUnreadableSampleIsStoodInForByTheNextOneTheSameForAnyWorkerCount()
     {
-        var ex = Assert.Throws<DataException>(() => Loader(new ProceduralDataset(10, 24), 11, 1));
+        var data = new FailingDataset(new ProceduralDataset(40, 24), failAt: 17);
+        using var inline = Loader(data, 4, 0);
+        using var three = Loader(data, 4, 3);
+        var batches = Collect(inline.Epoch(0));
+        AssertSame(batches, Collect(three.Epoch(0)));
+        Assert.Equal(10, batches.Count);
+        Assert.Equal(1, inline.Skipped.BadCount);
+        Assert.Equal(1, inline.Skipped.TakeStandInCount());
+        Assert.Contains("#17", Assert.Single(inline.Skipped.TakeWarnings()));
+        Assert.Empty(inline.Skipped.TakeWarnings());   // each file is reported once
+    }
+
+    [Fact]
+    public void BatchLargerThanTheDataSetIsAConfigErrorNamingTheKey()
+    {
+        var ex = Assert.Throws<ConfigException>(() => Loader(new ProceduralDataset(10, 24), 11, 1));
         Assert.Contains("DATA.BATCH_SIZE", ex.Message);
     }
 
@@ -153,7 +173,7 @@ public class PretrainLoaderTests
         Assert.Throws<ObjectDisposedException>(() => loader.Epoch(0));
     }
 
-    private sealed class FailingDataset(IImageDataset inner, int failAt) : IImageDataset
+    private sealed class FailingDataset(IImageDataset inner, int failAt, bool bug = false) : IImageDataset
     {
         public int Count => inner.Count;
 
@@ -166,6 +186,8 @@ public class PretrainLoaderTests
         public string Describe(int index) => inner.Describe(index);
 
         public RgbImage Load(int index) =>
-            index == failAt ? throw new DataException($"cannot decode image {Describe(index)}") : inner.Load(index);
+            index != failAt ? inner.Load(index)
+            : bug ? throw new InvalidOperationException("a bug")
+            : throw new DataException($"cannot decode image {Describe(index)}");
     }
 }

@@ -104,9 +104,9 @@ public class ShardedLoaderTests
     }
 
     [Fact]
-    public void ABatchLargerThanEachShareIsADataException()
+    public void ABatchLargerThanEachShareIsAConfigException()
     {
-        var ex = Assert.Throws<DataException>(() => Pretrain(new ProceduralDataset(10, 24), 6, new DistributedSampler(0, 2)));
+        var ex = Assert.Throws<ConfigException>(() => Pretrain(new ProceduralDataset(10, 24), 6, new DistributedSampler(0, 2)));
         Assert.Contains("DATA.BATCH_SIZE (6)", ex.Message);
         Assert.Contains("5 of 10 images over 2 processes", ex.Message);
     }

@@ -65,14 +65,26 @@ public class FineTunerTests
     }
 
     [Fact]
-    public void AMissingPretrainedFileAndRandAugmentAreUserErrors()
+    public void AMissingPretrainedFileAndBadAugmentationSettingsAreUserErrors()
     {
         var config = FinetuneTestConfigs.Vit(FinetuneTestConfigs.TempDir());
         var e = Assert.Throws<CheckpointException>(() => new FineTuner(config, new FinetuneOptions(PretrainedPath: "/nonexistent/p.pth")));
         Assert.Contains("/nonexistent/p.pth", e.Message);
-        var c = Assert.Throws<ConfigException>(() => new FineTuner(config with { Aug = config.Aug with { AutoAugment = "rand-m9-mstd0.5-inc1" } }));
+        var c = Assert.Throws<ConfigException>(() => new FineTuner(config with { Aug = config.Aug with { AutoAugment = "rand-m9-q1" } }));
         Assert.Contains("AUG.AUTO_AUGMENT", c.Message);
-        Assert.Throws<ConfigException>(() => new FineTuner(config with { Aug = config.Aug with { ColorJitter = 0.4 } }));
+        var j = Assert.Throws<ConfigException>(() => new FineTuner(config with { Aug = config.Aug with { ColorJitter = -0.4 } }));
+        Assert.Contains("AUG.COLOR_JITTER", j.Message);
+    }
+
+    [Fact]
+    public void TheReferenceAugmentationRecipeTrains()
+    {
+        // The config.py defaults: RandAugment rand-m9-mstd0.5-inc1 (colour jitter 0.4 then unused) and random erasing.
+        var config = FinetuneTestConfigs.Vit(FinetuneTestConfigs.TempDir(), epochs: 1);
+        config = config with { Aug = config.Aug with { AutoAugment = "rand-m9-mstd0.5-inc1", ColorJitter = 0.4, Reprob = 0.25 } };
+        var result = new FineTuner(config, new FinetuneOptions(LabelFraction: 0.1, MaxStepsPerEpoch: 2)).Run();
+        Assert.Single(result.EpochLosses);
+        Assert.True(double.IsFinite(result.EpochLosses[0]));
     }
 
     [Fact]
@@ -84,6 +96,19 @@ public class FineTunerTests
         Assert.Single(second.Evaluations);   // only epoch 1 ran
         Assert.EndsWith("ckpt_epoch_1.pth", second.LastCheckpoint);
         Assert.True(second.MaxAccuracy >= first.MaxAccuracy);
+    }
+
+    [Fact]
+    public void EvalFrequencyValidatesEveryNthEpochAndTheLast()
+    {
+        var config = FinetuneTestConfigs.Vit(FinetuneTestConfigs.TempDir(), epochs: 3);
+        var result = new FineTuner(config, new FinetuneOptions(LabelFraction: 0.1, MaxStepsPerEpoch: 1, EvalFrequency: 2)).Run();
+        Assert.Equal(3, result.EpochLosses.Count);
+        Assert.Equal(2, result.Evaluations.Count);   // epoch 1 (the 2nd) and epoch 2 (the last)
+        string log = File.ReadAllText(Path.Combine(result.OutputDirectory, "log.txt"));
+        Assert.Contains("epoch 0 done", log);
+        Assert.Contains("not validated", log);
+        Assert.Throws<ConfigException>(() => new FineTuner(config, new FinetuneOptions(EvalFrequency: 0)));
     }
 
     [Fact]

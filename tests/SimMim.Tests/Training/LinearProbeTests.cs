@@ -23,6 +23,35 @@ public class LinearProbeTests
     }
 
     [Fact]
+    public void FeatureCachingFreesEachBatchsActivationsBeforeTheNext()
+    {
+        // Every intermediate tensor of a batch must be gone when the next batch is extracted (an OOM on 60k images
+        // came from one scope around the whole loop); the cached features themselves must survive.
+        var data = new SimMim.Data.ProceduralDataset(40, 16);
+        using var loader = SimMim.Data.ClassificationLoader.ForEvaluation(data, 16, crop: false, batchSize: 8, workers: 1);
+        var intermediates = new List<Tensor>();
+        int checkedBatches = 0;
+        Tensor Extract(Tensor images)
+        {
+            if (intermediates.Count > 0)
+            {
+                Assert.True(intermediates[^1].IsInvalid, "the previous batch's activation is still alive");
+                checkedBatches++;
+            }
+            var activation = images * 2;   // stands in for the encoder's activations
+            intermediates.Add(activation);
+            return activation.mean([2, 3]);
+        }
+
+        var (features, labels) = LinearProbe.ComputeFeatures(Extract, loader, CancellationToken.None);
+        Assert.Equal(4, checkedBatches);
+        Assert.Equal([40L, 3L], features.shape);
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => (long)data.Label(i)).ToArray(), labels.data<long>().ToArray());
+        features.Dispose();
+        labels.Dispose();
+    }
+
+    [Fact]
     public void TheEncoderPassedToFeaturesIsNotChangedByTraining()
     {
         // Direct check on one encoder: a probe step leaves every encoder parameter bit-identical and gradient-free.

@@ -26,7 +26,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        x = drop.call(act.call(fc1.call(x)));   // (..., hidden)
-        return drop.call(fc2.call(x));          // (..., in)
+        x = drop.call(act.call(AutocastOps.Linear(fc1, x)));   // (..., hidden)
+        return drop.call(AutocastOps.Linear(fc2, x));          // (..., in)
     }
 }

@@ -37,8 +37,8 @@ public sealed class PatchEmbed : nn.Module<Tensor, Tensor>
             // The reference asserts the exact input size: position tables and masks are built for it.
             throw new ArgumentException($"input is {x.shape[2]}×{x.shape[3]}, the model was built for {ImgSize}×{ImgSize}");
         }
-        x = proj.call(x);                      // (B, C, H/p, W/p)
+        x = AutocastOps.Conv2d(proj, x);       // (B, C, H/p, W/p)
         x = x.flatten(2).transpose(1, 2);      // (B, L, C)
-        return norm is null ? x : norm.call(x);
+        return norm is null ? x : AutocastOps.LayerNorm(norm, x);
     }
 }

@@ -1,3 +1,4 @@
+using SimMim.Models.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -34,6 +35,7 @@ public sealed class PatchMerging : nn.Module<Tensor, Tensor>
         var x2 = x[.., TensorIndex.Slice(0, null, 2), TensorIndex.Slice(1, null, 2)];
         var x3 = x[.., TensorIndex.Slice(1, null, 2), TensorIndex.Slice(1, null, 2)];
         x = cat([x0, x1, x2, x3], -1).view(b, -1, 4 * c);      // (B, H/2·W/2, 4C)
-        return reduction.call(norm.call(x));                    // (B, H/2·W/2, 2C)
+        // The next stage's residual stream starts here, so under autocast it goes back to fp32.
+        return AutocastOps.ToFloat32(AutocastOps.Linear(reduction, AutocastOps.LayerNorm(norm, x)));   // (B, H/2·W/2, 2C)
     }
 }

@@ -96,7 +96,7 @@ public sealed class SwinTransformer : MaskedImageEncoder
         {
             x = layer.call(x);
         }
-        return norm.call(x);               // (B, L_last, C_last)
+        return AutocastOps.LayerNorm(norm, x);   // (B, L_last, C_last)
     }
 
     /// <summary>Pretraining forward: (B, C_in, H, W), mask (B, H/p, W/p) or null → (B, NumFeatures, H/32, W/32).</summary>
@@ -112,5 +112,5 @@ public sealed class SwinTransformer : MaskedImageEncoder
     public override Tensor ForwardFeatures(Tensor image) => ForwardTokens(image, null).mean([1]);
 
     /// <summary>Classification head (identity when NumClasses = 0).</summary>
-    public override Tensor ForwardHead(Tensor features) => head is null ? features : head.call(features);
+    public override Tensor ForwardHead(Tensor features) => head is null ? features : AutocastOps.Linear(head, features);
 }

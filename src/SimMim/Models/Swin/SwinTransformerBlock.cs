@@ -18,6 +18,10 @@ public sealed class SwinTransformerBlock : nn.Module<Tensor, Tensor>
     private readonly Mlp mlp;
     // Saved in the reference's state dict only for shifted blocks (register_buffer of None otherwise).
     private readonly Tensor? attn_mask;
+    // Token order of the (shifted) windows and its inverse; arrays, not tensors, so they are no state-dict keys.
+    // Null when the stage is a single unshifted window (the order is the identity).
+    private readonly long[]? _windowOrder;
+    private readonly long[]? _tokenOrder;
 
     public SwinTransformerBlock(int dim, int resolution, int numHeads, int windowSize, int shiftSize, double mlpRatio,
         bool qkvBias, double? qkScale, double dropPath) : base(nameof(SwinTransformerBlock))
@@ -30,6 +34,11 @@ public sealed class SwinTransformerBlock : nn.Module<Tensor, Tensor>
         norm2 = nn.LayerNorm(dim);
         mlp = new Mlp(dim, (long)(dim * mlpRatio));
         attn_mask = ShiftSize > 0 ? WindowGeometry.ShiftedWindowMask(resolution, resolution, WindowSize, ShiftSize) : null;
+        if (WindowSize < resolution || ShiftSize > 0)
+        {
+            _windowOrder = WindowGeometry.WindowOrder(resolution, resolution, WindowSize, ShiftSize);
+            _tokenOrder = WindowGeometry.Inverse(_windowOrder);
+        }
         RegisterComponents();
     }
 
@@ -45,21 +54,18 @@ public sealed class SwinTransformerBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var (b, l, c) = (x.shape[0], x.shape[1], x.shape[2]);
-        int r = Resolution, ws = WindowSize, s = ShiftSize;
+        int ws = WindowSize;
         var shortcut = x;
-        x = norm1.call(x).view(b, r, r, c);                                      // (B, H, W, C)
-        if (s > 0)
-        {
-            x = x.roll([-s, -s], [1, 2]);
-        }
-        var windows = WindowGeometry.Partition(x, ws).view(-1, ws * ws, c);     // (B·nW, ws², C)
+        // Under autocast the tokens are cast before the gather (the qkv linear would cast them anyway): half the bytes.
+        var h = AutocastOps.ToCompute(AutocastOps.LayerNorm(norm1, x));                          // (B, H·W, C)
+        // roll(−s) + window partition as one gather of tokens (WindowGeometry.WindowOrder); same values, one copy.
+        var windows = Gather(h, _windowOrder).view(-1, ws * ws, c);                              // (B·nW, ws², C)
         windows = attn.call(windows, attn_mask);
-        x = WindowGeometry.Reverse(windows.view(-1, ws, ws, c), ws, r, r);       // (B, H, W, C)
-        if (s > 0)
-        {
-            x = x.roll([s, s], [1, 2]);
-        }
-        x = shortcut + drop_path.call(x.view(b, l, c));
-        return x + drop_path.call(mlp.call(norm2.call(x)));                      // (B, H·W, C)
+        h = Gather(windows.view(b, l, c), _tokenOrder);                                          // (B, H·W, C)
+        x = shortcut + drop_path.call(h);                                                        // fp32 + (bf16 under autocast) → fp32
+        return x + drop_path.call(mlp.call(AutocastOps.LayerNorm(norm2, x)));                    // (B, H·W, C)
     }
+
+    private static Tensor Gather(Tensor tokens, long[]? order) =>
+        order is null ? tokens : tokens.index_select(1, tensor(order, device: tokens.device));
 }

@@ -35,9 +35,10 @@ public sealed class WindowAttention : nn.Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor x, Tensor? mask)
     {
         var (bw, n, c) = (x.shape[0], x.shape[1], x.shape[2]);
-        var qkvOut = qkv.call(x).reshape(bw, n, 3, NumHeads, c / NumHeads).permute(2, 0, 3, 1, 4);   // (3, B·nW, nH, N, hd)
+        var qkvOut = AutocastOps.Linear(qkv, x).reshape(bw, n, 3, NumHeads, c / NumHeads).permute(2, 0, 3, 1, 4);   // (3, B·nW, nH, N, hd)
         var (q, k, v) = (qkvOut[0] * Scale, qkvOut[1], qkvOut[2]);
-        var attn = q.matmul(k.transpose(-2, -1));                                                     // (B·nW, nH, N, N)
+        // Scores in the compute type, then bias, mask and softmax in fp32 (no-op casts outside autocast).
+        var attn = AutocastOps.ToFloat32(AutocastOps.Matmul(q, k.transpose(-2, -1)));                 // (B·nW, nH, N, N)
         var bias = relative_position_bias_table.index_select(0, relative_position_index.view(-1))
             .view(n, n, -1).permute(2, 0, 1);                                                         // (nH, N, N)
         attn = attn + bias.unsqueeze(0);
@@ -48,7 +49,7 @@ public sealed class WindowAttention : nn.Module<Tensor, Tensor?, Tensor>
             attn = attn.view(-1, NumHeads, n, n);
         }
         attn = attn.softmax(-1);
-        var o = attn.matmul(v).transpose(1, 2).reshape(bw, n, c);                                     // (B·nW, N, C)
-        return proj.call(o);
+        var o = AutocastOps.Matmul(attn, v).transpose(1, 2).reshape(bw, n, c);                        // (B·nW, N, C)
+        return AutocastOps.Linear(proj, o);
     }
 }

@@ -13,13 +13,34 @@ public static class WindowGeometry
         return x.permute(0, 1, 3, 2, 4, 5).contiguous().view(-1, windowSize, windowSize, c);
     }
 
-    /// <summary>(B·nW, ws, ws, C) → (B, H, W, C), the inverse of <see cref="Partition"/>.</summary>
-    public static Tensor Reverse(Tensor windows, int windowSize, int h, int w)
+    /// <summary>
+    /// The token order of the windows after a cyclic shift by −<paramref name="shift"/>, as indices into the row-major
+    /// (H·W) grid: entry i of the result is the source token of position i of Partition(roll(x, −shift)) flattened.
+    /// One gather with it replaces the roll and the partition copy (and the inverse order the reverse and the roll
+    /// back), moving each token once instead of twice.
+    /// </summary>
+    public static long[] WindowOrder(int h, int w, int windowSize, int shift)
     {
-        var c = windows.shape[3];
-        var b = windows.shape[0] / (h / windowSize * (w / windowSize));
-        var x = windows.view(b, h / windowSize, w / windowSize, windowSize, windowSize, c);   // (B, H/ws, W/ws, ws, ws, C)
-        return x.permute(0, 1, 3, 2, 4, 5).contiguous().view(b, h, w, c);
+        int ws = windowSize, windowsPerRow = w / ws;
+        var order = new long[h * w];
+        for (int i = 0; i < order.Length; i++)
+        {
+            int window = i / (ws * ws), inWindow = i % (ws * ws);
+            int y = window / windowsPerRow * ws + inWindow / ws, x = window % windowsPerRow * ws + inWindow % ws;
+            order[i] = (y + shift) % h * w + (x + shift) % w;   // roll by −shift: position y reads y + shift
+        }
+        return order;
+    }
+
+    /// <summary>The inverse permutation: result[order[i]] = i.</summary>
+    public static long[] Inverse(long[] order)
+    {
+        var inverse = new long[order.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            inverse[order[i]] = i;
+        }
+        return inverse;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using SimMim.Models.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -50,7 +51,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
     {
         var (b, n, c) = (x.shape[0], x.shape[1], x.shape[2]);
         Tensor? bias = q_bias is null ? null : cat([q_bias, zeros_like(v_bias!), v_bias!]);   // (3C); k has no bias
-        var qkvOut = nn.functional.linear(x, qkv.weight, bias);                                 // (B, N, 3C)
+        var qkvOut = AutocastOps.Linear(x, qkv.weight, bias);                                   // (B, N, 3C)
         qkvOut = qkvOut.reshape(b, n, 3, NumHeads, c / NumHeads).permute(2, 0, 3, 1, 4);     // (3, B, nH, N, hd)
         var (q, k, v) = (qkvOut[0], qkvOut[1], qkvOut[2]);
 
@@ -61,8 +62,8 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
             attnBias = attnBias is null ? own : attnBias + own;
         }
         // softmax(q·kᵀ/sqrt(hd) + bias)·v; the fused kernel uses the reference's scale hd^-0.5.
-        var o = nn.functional.scaled_dot_product_attention(q, k, v, attnBias);   // (B, nH, N, hd)
-        o = o.transpose(1, 2).reshape(b, n, c);                                   // (B, N, C)
-        return proj.call(o);
+        var o = AutocastOps.Attention(q, k, v, attnBias);   // (B, nH, N, hd)
+        o = o.transpose(1, 2).reshape(b, n, c);              // (B, N, C)
+        return AutocastOps.Linear(proj, o);
     }
 }

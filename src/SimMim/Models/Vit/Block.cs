@@ -39,9 +39,10 @@ public sealed class Block : nn.Module<Tensor, Tensor?, Tensor>
     /// <param name="relPosBias">Shared relative position bias (nH, N, N) or null.</param>
     public override Tensor forward(Tensor x, Tensor? relPosBias)
     {
-        var a = attn.call(norm1.call(x), relPosBias);
+        // Under autocast a and m are bf16; the adds promote, so the residual stream x stays fp32.
+        var a = attn.call(AutocastOps.LayerNorm(norm1, x), relPosBias);
         x = x + drop_path.call(gamma_1 is null ? a : gamma_1 * a);
-        var m = mlp.call(norm2.call(x));
+        var m = mlp.call(AutocastOps.LayerNorm(norm2, x));
         return x + drop_path.call(gamma_2 is null ? m : gamma_2 * m);   // (B, N, C)
     }
 }

@@ -143,7 +143,7 @@ public sealed class VisionTransformer : MaskedImageEncoder
         var x = ForwardTokens(image, mask, blocks.Count);   // (B, 1+L, C)
         if (norm is not null)
         {
-            x = norm.call(x);
+            x = AutocastOps.LayerNorm(norm, x);
         }
         x = x[.., 1..];                                      // (B, L, C), cls dropped
         var (b, l, c) = (x.shape[0], x.shape[1], x.shape[2]);
@@ -157,11 +157,11 @@ public sealed class VisionTransformer : MaskedImageEncoder
         var x = ForwardTokens(image, null, blocks.Count);   // (B, 1+L, C)
         if (norm is not null)
         {
-            x = norm.call(x);
+            x = AutocastOps.LayerNorm(norm, x);
         }
-        return fc_norm is not null ? fc_norm.call(x[.., 1..].mean([1])) : x[.., 0];   // (B, C)
+        return fc_norm is not null ? AutocastOps.LayerNorm(fc_norm, x[.., 1..].mean([1])) : x[.., 0];   // (B, C)
     }
 
     /// <summary>Classification head (identity when NumClasses = 0): (B, C) → (B, classes).</summary>
-    public override Tensor ForwardHead(Tensor features) => head is null ? features : head.call(features);
+    public override Tensor ForwardHead(Tensor features) => head is null ? features : AutocastOps.Linear(head, features);
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Does SimMIM pretraining help? On Fashion-MNIST, for a tiny ViT and a tiny Swin:
+#   - fine-tune the SimMIM-pretrained encoder and train the same architecture from scratch, with 1 %, 10 % and 100 %
+#     of the training labels and the same budget (epochs, schedule, augmentation) for both;
+#   - linear-probe the pretrained encoder and a random-init one (frozen features, a linear classifier on top).
+# Top-1 on the 10 000 test images (final epoch, never the best: choosing an epoch on the test set would tune on it),
+# wall time and peak RSS per run go to docs/RESULTS.md.
+#
+# The pretraining is experiments/pretrain_fashion_mnist.sh (60 000 images, labels unused); its checkpoints are reused
+# when present (PRETRAINED_VIT / PRETRAINED_SWIN override), otherwise it is run first with PRETRAIN_EPOCHS epochs.
+# Budgets (epochs) are variables so a quick trial can shrink them: EPOCHS_100 EPOCHS_10 EPOCHS_1 PROBE_EPOCHS.
+# The ViT and the Swin series run side by side, one torch thread each: on a 2-core machine that is as fast as one
+# series on two threads, and a single-threaded process does not stall at OpenMP barriers when anything else runs.
+# Usage: experiments/downstream_fashion_mnist.sh [all|vit|swin]   (vit/swin: one series only, THREADS threads)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which=${1:-all}
+: "${PRETRAIN_EPOCHS:=5}" "${EPOCHS_100:=3}" "${EPOCHS_10:=10}" "${EPOCHS_1:=50}" "${PROBE_EPOCHS:=30}"
+data=/usr/share/datasets/fashion-mnist
+out=output/downstream
+simmim="$out/bin/simmim"
+: "${THREADS:=$(nproc)}"
+
+pretrained_of() {   # the last checkpoint of the pretraining run of model $1
+    local dir=output/experiments/simmim_pretrain/$1
+    ls "$dir"/ckpt_epoch_*.pth 2>/dev/null | sort -V | tail -1
+}
+
+if [ "$which" = all ]; then
+    bash scripts/setup.sh
+    [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
+    # A private copy of the command: rebuilding the repository while the experiment runs must not touch its binaries.
+    mkdir -p "$out"
+    dotnet publish src/SimMim.Cli -c Release -o "$out/bin" -v quiet -nologo >/dev/null
+    if [ -z "${PRETRAINED_VIT:-}" ] && [ -z "$(pretrained_of vit)" ] || [ -z "${PRETRAINED_SWIN:-}" ] && [ -z "$(pretrained_of swin)" ]; then
+        bash experiments/pretrain_fashion_mnist.sh "$PRETRAIN_EPOCHS"
+    fi
+    export PRETRAINED_VIT=${PRETRAINED_VIT:-$(pretrained_of vit)} PRETRAINED_SWIN=${PRETRAINED_SWIN:-$(pretrained_of swin)}
+    export THREADS=1 OMP_NUM_THREADS=1
+    "$0" vit > "$out/vit.series.log" 2>&1 & vit=$!
+    "$0" swin > "$out/swin.series.log" 2>&1 & swin=$!
+    status=0
+    wait $vit || { status=1; tail -5 "$out/vit.series.log"; }
+    wait $swin || { status=1; tail -5 "$out/swin.series.log"; }
+    cat "$out/vit.series.log" "$out/swin.series.log"
+    [ $status = 0 ] || exit 1
+    exec /usr/bin/python3 experiments/summarize_downstream.py "$out" docs/RESULTS.md "$PRETRAINED_VIT" "$PRETRAINED_SWIN"
+fi
+[ -x "$simmim" ] || { echo "run '$0 all' first (it builds $simmim)"; exit 1; }
+PRETRAINED_VIT=${PRETRAINED_VIT:-$(pretrained_of vit)}
+PRETRAINED_SWIN=${PRETRAINED_SWIN:-$(pretrained_of swin)}
+
+run() {   # run TAG COMMAND...: skips a finished run (its time file exists), so an interrupted experiment resumes
+    local tag=$1; shift
+    [ -s "$out/$tag.time" ] && { echo "$tag: done before"; return; }
+    echo "$tag: $*"
+    /usr/bin/time -v -o "$out/$tag.time.part" "$simmim" "$@" --threads "$THREADS" --output "$out" --tag "$tag" > "$out/$tag.console" 2>&1 \
+        || { tail -5 "$out/$tag.console"; exit 1; }
+    mv "$out/$tag.time.part" "$out/$tag.time"
+    grep -E "top-1" "$out/$tag.console" | tail -1
+}
+
+for model in "$which"; do
+    ckpt=$([ "$model" = vit ] && echo "$PRETRAINED_VIT" || echo "$PRETRAINED_SWIN")
+    cfg=configs/fashion_mnist_finetune_${model}_tiny.yaml
+    for fraction in 0.01 0.1 1.0; do
+        case $fraction in
+            0.01) epochs=$EPOCHS_1;   eval_freq=$EPOCHS_1 ;;
+            0.1)  epochs=$EPOCHS_10;  eval_freq=$EPOCHS_10 ;;
+            1.0)  epochs=$EPOCHS_100; eval_freq=1 ;;
+        esac
+        # One warmup epoch of 100 % data is 468 steps; for the small fractions warm up for a tenth of the run.
+        warmup=$(( epochs >= 10 ? epochs / 10 : (epochs > 1 ? 1 : 0) ))
+        for init in pretrained scratch; do
+            extra=()
+            [ "$init" = pretrained ] && extra=(--pretrained "$ckpt")
+            run "finetune_${model}_${init}_${fraction}" finetune --cfg "$cfg" --data-path "$data" "${extra[@]}" \
+                --label-fraction "$fraction" --eval-freq "$eval_freq" \
+                --opts TRAIN.EPOCHS "$epochs" TRAIN.WARMUP_EPOCHS "$warmup" SAVE_FREQ "$eval_freq"
+        done
+    done
+    # Linear probe: the ViT is read after block 4 of 6 (the paper's block 8 of 12, scaled to this depth).
+    for init in pretrained random; do
+        extra=()
+        [ "$init" = pretrained ] && extra=(--pretrained "$ckpt")
+        [ "$model" = vit ] && extra+=(--block 4)
+        run "linprobe_${model}_${init}" linprobe --cfg "$cfg" --data-path "$data" "${extra[@]}" \
+            --opts TRAIN.EPOCHS "$PROBE_EPOCHS" TRAIN.WARMUP_EPOCHS 1 TRAIN.LAYER_DECAY 1.0 MODEL.DROP_PATH_RATE 0.0
+    done
+done

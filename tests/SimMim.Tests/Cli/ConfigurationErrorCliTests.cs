@@ -1,0 +1,89 @@
+using SimMim.Checkpoints;
+using SimMim.Cli;
+using SimMim.Models;
+using SimMim.Models.Swin;
+using SimMim.Tests.Models;
+using Spectre.Console.Testing;
+using static TorchSharp.torch;
+
+namespace SimMim.Tests.Cli;
+
+/// <summary>Every configuration mistake is one line naming the key or file, exit code 2, and no stack trace.</summary>
+public class ConfigurationErrorCliTests
+{
+    private static (int ExitCode, string[] Lines) Run(params string[] args)
+    {
+        // The redirected-output width: a long message must still be one line.
+        var console = new TestConsole();
+        console.Profile.Width = 80;
+        int code = SimMimApp.Run(args, console);
+        return (code, console.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    private static string TempDir() => Directory.CreateTempSubdirectory("simmim-cfg-cli").FullName;
+
+    private static void AssertOneLineNaming(string expected, params string[] args)
+    {
+        var (code, lines) = Run(args);
+        Assert.True(code == 2, $"exit {code}: {string.Join('\n', lines)}");
+        string line = Assert.Single(lines);
+        Assert.StartsWith("error: ", line);
+        Assert.Contains(expected, line);
+        Assert.DoesNotContain(" at SimMim", line);
+    }
+
+    [Theory]
+    [InlineData("TRAIN.EPOCHSS", "TRAIN.EPOCHSS", "3")]                                     // unknown key
+    [InlineData("TRAIN.EPOCHS: expected an integer, got 'three'", "TRAIN.EPOCHS", "three")] // wrong type
+    [InlineData("DATA.MASK_PATCH_SIZE", "DATA.IMG_SIZE", "40")]                             // 40 is not a multiple of 16
+    [InlineData("MODEL.SWIN.PATCH_SIZE", "DATA.IMG_SIZE", "62")]                            // nor 62 of 4
+    [InlineData("MODEL.SWIN.WINDOW_SIZE: 3 does not divide the stage-0 resolution 16", "MODEL.SWIN.WINDOW_SIZE", "3")]
+    [InlineData("DATA.MASK_RATIO", "DATA.MASK_RATIO", "0")]
+    [InlineData("DATA.MASK_RATIO", "DATA.MASK_RATIO", "1.0")]
+    [InlineData("SAVE_STEPS", "SAVE_STEPS", "-1")]
+    [InlineData("SAVE_KEEP", "SAVE_KEEP", "-2")]
+    [InlineData("DATA.MAX_BAD_FRACTION", "DATA.MAX_BAD_FRACTION", "1.5")]
+    [InlineData("TRAIN.MAX_NONFINITE_STEPS", "TRAIN.MAX_NONFINITE_STEPS", "0")]
+    public void ABadOptsValueIsOneLineNamingTheKey(string expected, string key, string value)
+    {
+        AssertOneLineNaming(expected, "pretrain", "--output", TempDir(), "--opts", key, value);
+    }
+
+    [Fact]
+    public void AnUnknownKeyInAFileNamesTheFileLineAndKey()
+    {
+        string file = Path.Combine(TempDir(), "run.yaml");
+        File.WriteAllText(file, "DATA:\n  IMG_SIZ: 32\n");
+        AssertOneLineNaming($"{file}:2: unknown key DATA.IMG_SIZ (did you mean DATA.IMG_SIZE?)", "pretrain", "--cfg", file);
+    }
+
+    [Fact]
+    public void ABatchLargerThanTheDataSetNamesTheKey()
+    {
+        string data = TempDir();
+        for (int i = 0; i < 3; i++)
+        {
+            using var bitmap = new SkiaSharp.SKBitmap(8, 8);
+            using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(data, $"{i}.png"), png.ToArray());
+        }
+        AssertOneLineNaming("DATA.BATCH_SIZE (8) is larger than the data set (3 images", "pretrain", "--output", TempDir(),
+            "--data-path", data, "--batch-size", "8");
+    }
+
+    [Fact]
+    public void AMissingPretrainedFileIsNamed()
+    {
+        AssertOneLineNaming("/nonexistent/pretrained.pth", "finetune", "--output", TempDir(), "--pretrained", "/nonexistent/pretrained.pth");
+    }
+
+    [Fact]
+    public void ACheckpointOfAnotherArchitectureIsNamed()
+    {
+        string checkpoint = Path.Combine(TempDir(), "other.pth");
+        using (var model = new SimMimModel(new SwinTransformer(TestModels.Swin, forSimMim: true)))
+        using (var optimizer = optim.AdamW(model.parameters()))
+            TrainingCheckpoint.Save(checkpoint, model, optimizer, new TrainingState(0, 1, 0, ""));
+        AssertOneLineNaming($"{checkpoint}: does not fit this model", "pretrain", "--output", TempDir(), "--resume", checkpoint);
+    }
+}

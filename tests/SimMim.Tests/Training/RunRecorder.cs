@@ -1,0 +1,27 @@
+using SimMim.Training;
+
+namespace SimMim.Tests.Training;
+
+/// <summary>Records a run's per-step losses (by global step), epochs and messages; can act after a chosen step.</summary>
+internal sealed class RunRecorder(Action<StepReport>? afterStep = null) : ITrainingObserver
+{
+    public SortedDictionary<long, double> Losses { get; } = [];
+
+    public List<EpochReport> Epochs { get; } = [];
+
+    public List<string> Messages { get; } = [];
+
+    public RunStartInfo? Start { get; private set; }
+
+    public void RunStarted(RunStartInfo info) => Start = info;
+
+    public void StepFinished(StepReport report)
+    {
+        Losses[report.GlobalStep] = report.Loss;
+        afterStep?.Invoke(report);
+    }
+
+    public void EpochFinished(EpochReport report) => Epochs.Add(report);
+
+    public void Message(string line) => Messages.Add(line);
+}
