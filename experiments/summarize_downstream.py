@@ -105,6 +105,14 @@ def main(out, results_md, pretrained_vit, pretrained_swin):
         f"Pretrained beats scratch in {wins} of {len(verdicts)} fine-tuning comparisons.",
         "",
     ]
+    elapsed = os.path.join(out, "experiment.seconds")
+    if os.path.exists(elapsed):
+        lines[-1:-1] = [f"Elapsed time of the whole experiment, the pretraining of both encoders included: "
+                        f"{fmt_time(float(open(elapsed).read()))}.", ""]
+    precisions = sorted({m for log in glob.glob(os.path.join(out, "*", "*", "log.txt"))
+                         for m in re.findall(r"\] precision (\w+)", open(log).read())})
+    if precisions:
+        lines[-1:-1] = [f"Precision of the fine-tuning runs: {', '.join(precisions)} (the linear probes run in fp32).", ""]
     # The discussion of a recorded run is written by hand and kept beside the script.
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "downstream_notes.md")
     if os.path.exists(notes):

@@ -24,7 +24,7 @@ public class RankZeroWritesTests
         Assert.Equal(Path.Combine(dir, CheckpointFiles.EpochEnd(1)), result.LastCheckpoint);
         Assert.Equal(2, result.EpochLosses.Count);
         Assert.All(result.EpochLosses, loss => Assert.True(double.IsFinite(loss)));
-        string[] files = Directory.Exists(dir) ? Directory.GetFiles(dir).Select(Path.GetFileName).ToArray()! : [];
+        string[] files = Directory.Exists(dir) ? Directory.GetFiles(dir).Select(f => Path.GetFileName(f)).ToArray() : [];
         if (rank == 0)
         {
             Assert.Contains("log.txt", files);

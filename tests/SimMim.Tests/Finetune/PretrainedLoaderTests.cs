@@ -63,6 +63,20 @@ public class PretrainedLoaderTests
     }
 
     [Fact]
+    public void VitAbsolutePositionEmbeddingIsCarriedOver()
+    {
+        // The Fashion-MNIST ViT configs turn USE_APE on: the fine-tune encoder must start from the pretrained positions.
+        var (path, pretrained) = SavePretrained(new VisionTransformer(TestModels.Vit with { UseApe = true }, forSimMim: true));
+        using var encoder = new VisionTransformer(FinetuneVit() with { UseApe = true }, forSimMim: false);
+
+        var result = PretrainedLoader.LoadPretrained(path, encoder);
+
+        Assert.Contains("pos_embed", result.Loaded);
+        Assert.DoesNotContain("pos_embed", result.Missing);
+        Assert.True(Same(pretrained["encoder.pos_embed"], encoder.state_dict()["pos_embed"]));
+    }
+
+    [Fact]
     public void VitTableIsResizedForALargerGridKeepingTheClsRows()
     {
         var (path, pretrained) = SavePretrained(new VisionTransformer(TestModels.Vit, forSimMim: true));
