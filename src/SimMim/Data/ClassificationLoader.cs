@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using TorchSharp;
 
@@ -22,8 +21,7 @@ public sealed class ClassificationLoader : IDisposable
     private readonly DistributedSampler _sampler;
     private readonly int _rankSamples;
     private readonly SkippedSamples _samples;
-    private readonly ConcurrentDictionary<IDisposable, byte> _active = new();
-    private bool _disposed;
+    private readonly PipelineRuns _runs = new();
 
     private ClassificationLoader(IImageDataset dataset, FinetuneTransform? train, int imgSize, bool crop, int batchSize,
         int seed, int workers, int prefetch, double maxBadFraction, DistributedSampler? sampler)
@@ -102,45 +100,26 @@ public sealed class ClassificationLoader : IDisposable
     /// <exception cref="DataException">Too many unreadable samples (thrown where the consumer reaches them).</exception>
     public IEnumerable<ClassificationBatch> Epoch(int epoch = 0, int skipBatches = 0)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _runs.ThrowIfDisposed(this);
         ArgumentOutOfRangeException.ThrowIfNegative(skipBatches);
         return Iterate(epoch, Math.Min(skipBatches, BatchesPerEpoch));
     }
 
     /// <summary>Training: a Fisher–Yates permutation seeded by (seed, epoch); evaluation: 0…N−1.</summary>
     public int[] EpochOrder(int epoch)
-    {
-        var order = new int[_dataset.Count];
-        for (int i = 0; i < order.Length; i++) order[i] = i;
-        if (_train is not null)
-            new Random(SeedMix.Combine(_seed, epoch, -1)).Shuffle(order);
-        return order;
-    }
+        => _train is not null ? SampleOrder.Shuffled(_dataset.Count, _seed, epoch) : SampleOrder.Sequential(_dataset.Count);
 
-    public void Dispose()
-    {
-        _disposed = true;
-        foreach (var run in _active.Keys) run.Dispose();
-    }
+    public void Dispose() => _runs.Dispose();
 
-    private IEnumerable<ClassificationBatch> Iterate(int epoch, int firstBatch)
-    {
-        int[] order = EpochOrder(epoch);
-        var run = new BatchPipeline<Buffer>(firstBatch, BatchesPerEpoch, _workers, _prefetch,
-            () => new Buffer(BatchSize * OutputLength, BatchSize),
-            (k, buffer, cancellation) => Fill(epoch, order, k, buffer, cancellation));
-        _active[run] = 0;
-        try
+    // The order and the workers are made when the enumeration starts (see PipelineRuns.Drain).
+    private IEnumerable<ClassificationBatch> Iterate(int epoch, int firstBatch) => _runs.Drain(() =>
         {
-            foreach (var batch in run.Drain(firstBatch, BatchesPerEpoch, ToTensors))
-                yield return batch;
-        }
-        finally
-        {
-            _active.TryRemove(run, out _);
-            run.Dispose();
-        }
-    }
+            int[] order = EpochOrder(epoch);
+            return new BatchPipeline<Buffer>(firstBatch, BatchesPerEpoch, _workers, _prefetch,
+                () => new Buffer(BatchSize * OutputLength, BatchSize),
+                (k, buffer, cancellation) => Fill(epoch, order, k, buffer, cancellation));
+        },
+        firstBatch, BatchesPerEpoch, ToTensors);
 
     private ClassificationBatch ToTensors(Buffer buffer)
     {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using SimMim.Masking;
 using TorchSharp;
@@ -23,8 +22,7 @@ public sealed class PretrainLoader : IDisposable
     private readonly DistributedSampler _sampler;
     private readonly int _rankSamples;
     private readonly SkippedSamples _samples;
-    private readonly ConcurrentDictionary<IDisposable, byte> _active = new();
-    private bool _disposed;
+    private readonly PipelineRuns _runs = new();
 
     /// <param name="dataset">Images to read; labels are ignored, as in the reference's pretraining.</param>
     /// <param name="transform">Crop, flip and normalisation; its ImgSize must equal the mask generator's input size.</param>
@@ -104,50 +102,26 @@ public sealed class PretrainLoader : IDisposable
     /// <exception cref="DataException">A sample could not be loaded (thrown where the consumer reaches it).</exception>
     public IEnumerable<PretrainBatch> Epoch(int epoch, int skipBatches = 0)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _runs.ThrowIfDisposed(this);
         ArgumentOutOfRangeException.ThrowIfNegative(skipBatches);
         return Iterate(epoch, Math.Min(skipBatches, BatchesPerEpoch));
     }
 
     /// <summary>Sample order of an epoch: a Fisher–Yates permutation seeded by (seed, epoch), the same on every rank.</summary>
     public int[] EpochOrder(int epoch)
-    {
-        var order = new int[_dataset.Count];
-        for (int i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-        new Random(SeedMix.Combine(_seed, epoch, -1)).Shuffle(order);
-        return order;
-    }
+        => SampleOrder.Shuffled(_dataset.Count, _seed, epoch);
 
-    public void Dispose()
-    {
-        _disposed = true;
-        foreach (var run in _active.Keys)
-        {
-            run.Dispose();
-        }
-    }
+    public void Dispose() => _runs.Dispose();
 
-    private IEnumerable<PretrainBatch> Iterate(int epoch, int firstBatch)
-    {
-        int[] order = EpochOrder(epoch);
-        var run = new BatchPipeline<BatchBuffer>(firstBatch, BatchesPerEpoch, _workers, _prefetch,
-            () => new BatchBuffer(BatchSize * _transform.OutputLength, BatchSize * _masks.TokenCount),
-            (k, buffer, cancellation) => Fill(epoch, order, k, buffer, cancellation));
-        _active[run] = 0;
-        try
+    // The order and the workers are made when the enumeration starts (see PipelineRuns.Drain).
+    private IEnumerable<PretrainBatch> Iterate(int epoch, int firstBatch) => _runs.Drain(() =>
         {
-            foreach (var batch in run.Drain(firstBatch, BatchesPerEpoch, ToTensors))
-                yield return batch;
-        }
-        finally
-        {
-            _active.TryRemove(run, out _);
-            run.Dispose();
-        }
-    }
+            int[] order = EpochOrder(epoch);
+            return new BatchPipeline<BatchBuffer>(firstBatch, BatchesPerEpoch, _workers, _prefetch,
+                () => new BatchBuffer(BatchSize * _transform.OutputLength, BatchSize * _masks.TokenCount),
+                (k, buffer, cancellation) => Fill(epoch, order, k, buffer, cancellation));
+        },
+        firstBatch, BatchesPerEpoch, ToTensors);
 
     private PretrainBatch ToTensors(BatchBuffer buffer)
     {
