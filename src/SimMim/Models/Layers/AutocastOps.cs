@@ -43,23 +43,14 @@ public static class AutocastOps
         : a.matmul(b);
 
     /// <summary>
-    /// softmax(q·kᵀ/√d + bias)·v: the fused kernel outside a scope. In a scope the two products run in the reduced
-    /// type and the scaling, bias and softmax in fp32; libtorch's fused CPU kernel was 2.6× slower than that in bf16
-    /// at SimMIM's sequence lengths (tens of tokens per sequence; docs/PERFORMANCE.md).
+    /// softmax(q·kᵀ/√d + bias)·v, in fp32 in and out of a scope (q, k and v are cast up). With bf16 products the
+    /// gradient of the bias was noise: near-uniform attention makes it P ⊙ (dP − mean dP), a small difference of
+    /// nearly equal dP entries that bf16's 8 bits round away, so a ViT whose position comes only from relative
+    /// position tables (zero at init) stayed position-blind on an early loss plateau (docs/PERFORMANCE.md). These
+    /// products are ~2 % of a SimMIM ViT's FLOPs at its tens of tokens, so fp32 costs little there.
     /// </summary>
-    public static Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? bias)
-    {
-        if (Autocast.ComputeType is not ScalarType t)
-        {
-            return nn.functional.scaled_dot_product_attention(q, k, v, bias);
-        }
-        var scores = Cast(q, t).matmul(Cast(k, t).transpose(-2, -1)).to_type(ScalarType.Float32) * Math.Pow(q.shape[^1], -0.5);
-        if (bias is not null)
-        {
-            scores = scores + bias;
-        }
-        return Cast(scores.softmax(-1), t).matmul(Cast(v, t));
-    }
+    public static Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? bias) =>
+        nn.functional.scaled_dot_product_attention(ToFloat32(q), ToFloat32(k), ToFloat32(v), bias);
 
     /// <summary><paramref name="norm"/>(x) with x in fp32 (a no-op outside a scope, where x already is).</summary>
     public static Tensor LayerNorm(LayerNorm norm, Tensor x) => norm.call(ToFloat32(x));

@@ -37,7 +37,9 @@ public sealed class PatchEmbed : nn.Module<Tensor, Tensor>
             // The reference asserts the exact input size: position tables and masks are built for it.
             throw new ArgumentException($"input is {x.shape[2]}×{x.shape[3]}, the model was built for {ImgSize}×{ImgSize}");
         }
-        x = AutocastOps.Conv2d(proj, x);       // (B, C, H/p, W/p)
+        // fp32 under autocast too, like the attention core: with both in bf16 the small ViT's loss stayed on an early
+        // plateau that fp32 leaves (docs/PERFORMANCE.md); the patch projection is ~3 % of a ViT's FLOPs.
+        x = proj.call(AutocastOps.ToFloat32(x));   // (B, C, H/p, W/p)
         x = x.flatten(2).transpose(1, 2);      // (B, L, C)
         return norm is null ? x : AutocastOps.LayerNorm(norm, x);
     }
