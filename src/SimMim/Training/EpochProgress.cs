@@ -38,6 +38,23 @@ internal sealed class EpochProgress(RunCheckpoints checkpoints, NonFiniteGuard g
     }
 
     /// <summary>
+    /// The loader's <paramref name="batches"/> for the rest of the epoch: it ends after the epoch's last step (an epoch
+    /// cut short, --steps-per-epoch) and disposes the batch it does not hand out.
+    /// </summary>
+    public IEnumerable<T> Remaining<T>(IEnumerable<T> batches) where T : IDisposable
+    {
+        foreach (T batch in batches)
+        {
+            if (EpochDone)
+            {
+                batch.Dispose();
+                yield break;
+            }
+            yield return batch;
+        }
+    }
+
+    /// <summary>
     /// Records the loader iteration just run (its <paramref name="loss"/>; what it did is <see cref="TrainStep.LastOutcome"/>).
     /// Between optimizer steps, writes a mid-epoch checkpoint when one is due or the run is cancelled.
     /// </summary>

@@ -175,13 +175,8 @@ public sealed class FineTuner
             var epochClock = Stopwatch.StartNew();
             progress.StartEpoch(epoch);
             int firstStep = progress.Step;
-            foreach (ClassificationBatch batch in trainLoader.Epoch(epoch, skipBatches: firstStep))
+            foreach (ClassificationBatch batch in progress.Remaining(trainLoader.Epoch(epoch, skipBatches: firstStep)))
             {
-                if (progress.EpochDone)
-                {
-                    batch.Dispose();
-                    break;
-                }
                 double loss;
                 StepSeeds.SeedTorch(stepSeed, progress.GlobalStep);
                 using (var scope = NewDisposeScope())

@@ -130,13 +130,8 @@ public sealed class Pretrainer
             var epochClock = Stopwatch.StartNew();
             progress.StartEpoch(epoch);
             int firstStep = progress.Step;
-            foreach (PretrainBatch batch in loader.Epoch(epoch, skipBatches: firstStep))
+            foreach (PretrainBatch batch in progress.Remaining(loader.Epoch(epoch, skipBatches: firstStep)))
             {
-                if (progress.EpochDone)
-                {
-                    batch.Dispose();
-                    break;
-                }
                 double loss;
                 StepSeeds.SeedTorch(_config.Seed + _group.Rank, progress.GlobalStep);   // per rank, like the reference's SEED + rank
                 using (var scope = NewDisposeScope())
