@@ -54,9 +54,9 @@ public static class TrainingCheckpoint
             ["rng_state"] = random.get_rng_state(),
         };
         TorchFile.Save(path, checkpoint);
-        ReleaseSerializationBuffers();
         // PyBridge's unpickler makes these outside any dispose scope; free them now rather than at some later GC.
         TorchFile.DisposeTensors(checkpoint["optimizer"]);
+        ReleaseSerializationBuffers();
     }
 
     /// <summary>Loads model weights (strictly) and, when given, optimizer state; returns the run position.</summary>

@@ -68,10 +68,10 @@ internal sealed class DataParallel : IDisposable
 
     /// <summary>
     /// Before the first step: checks that every rank resumed at the same point, copies rank 0's weights to the
-    /// others, and gives each rank its own random stream for dropout and drop path (the reference seeds SEED + rank).
+    /// others. (Each rank's random stream for drop path and Mixup is seeded per step by the loops: StepSeeds with SEED + rank.)
     /// </summary>
     /// <exception cref="DistributedException">The ranks resumed from different checkpoints.</exception>
-    public void Start(nn.Module model, RunPosition position, int seed, int localBatch, RunLog log)
+    public void Start(nn.Module model, RunPosition position, int localBatch, RunLog log)
     {
         if (WorldSize == 1) return;
         double[] point = [position.StartEpoch, position.GlobalStep];
@@ -82,7 +82,6 @@ internal sealed class DataParallel : IDisposable
                 $"from {position.ResumedFrom ?? "no checkpoint"}); every machine must see the same checkpoint (a shared output directory)");
         }
         ModuleSync.BroadcastFromMain(_group, model);
-        random.manual_seed(seed + _group.Rank);
         log.Write($"data parallel: {WorldSize} processes ({_group.LocalSize} on this machine, {_group.Description}); " +
                   $"global batch {localBatch * WorldSize}; torch threads per process: {get_num_threads()}" +
                   (_reducer is null ? "" : $"; gradients: {_reducer.BytesPerStep / 1048576.0:F2} MB in {_reducer.BucketCount} " +

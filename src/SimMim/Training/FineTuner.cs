@@ -148,7 +148,7 @@ public sealed class FineTuner
         int startEpoch = position.StartEpoch;
         double maxAccuracy = position.MaxAccuracy;
         string? resumeFrom = position.ResumedFrom;
-        parallel.Start(encoder, position, _config.Seed, data.BatchSize, log);
+        parallel.Start(encoder, position, data.BatchSize, log);
         var checkpoints = new RunCheckpoints(outputDir, _config, encoder, optimizer, log, observer, position, writes: parallel.IsMain);
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));

@@ -99,7 +99,7 @@ public sealed class Pretrainer
 
         var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, model, optimizer, trainStep, log, observer);
         int startEpoch = position.StartEpoch;
-        parallel.Start(model, position, _config.Seed, data.BatchSize, log);
+        parallel.Start(model, position, data.BatchSize, log);
         var checkpoints = new RunCheckpoints(outputDir, _config, model, optimizer, log, observer, position, writes: parallel.IsMain);
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));

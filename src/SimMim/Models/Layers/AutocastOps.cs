@@ -6,9 +6,9 @@ namespace SimMim.Models.Layers;
 
 /// <summary>
 /// The ops our modules call where precision matters, following CPU autocast's policy under an
-/// <see cref="Autocast"/> scope: linear, conv2d, matmul and attention's products cast their inputs (weights included,
-/// inside the autograd graph, so fp32 master weights receive fp32 gradients) to the scope's type; LayerNorm and
-/// softmax take fp32. Outside a scope every helper is exactly the plain TorchSharp call.
+/// <see cref="Autocast"/> scope: linear, conv2d and matmul cast their inputs (weights included, inside the autograd
+/// graph, so fp32 master weights receive fp32 gradients) to the scope's type; LayerNorm, softmax and the ViT's
+/// attention core (<see cref="Attention"/>) take fp32. Outside a scope every helper is exactly the plain TorchSharp call.
 /// </summary>
 public static class AutocastOps
 {
@@ -44,10 +44,10 @@ public static class AutocastOps
 
     /// <summary>
     /// softmax(q·kᵀ/√d + bias)·v, in fp32 in and out of a scope (q, k and v are cast up). With bf16 products the
-    /// gradient of the bias was noise: near-uniform attention makes it P ⊙ (dP − mean dP), a small difference of
-    /// nearly equal dP entries that bf16's 8 bits round away, so a ViT whose position comes only from relative
-    /// position tables (zero at init) stayed position-blind on an early loss plateau (docs/PERFORMANCE.md). These
-    /// products are ~2 % of a SimMIM ViT's FLOPs at its tens of tokens, so fp32 costs little there.
+    /// gradient of the bias suffers: near-uniform attention makes it P ⊙ (dP − mean dP), a small difference of nearly
+    /// equal dP entries, which came out 0.99 % off in a test. With this and the patch embedding in bf16 the small ViT
+    /// stayed on an early loss plateau that fp32 leaves; with both in fp32 it does not (neither alone was enough;
+    /// docs/PERFORMANCE.md). These products are ~2 % of a SimMIM ViT's FLOPs at its tens of tokens.
     /// </summary>
     public static Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? bias) =>
         nn.functional.scaled_dot_product_attention(ToFloat32(q), ToFloat32(k), ToFloat32(v), bias);
