@@ -23,8 +23,14 @@ public sealed class EvalCommand(IAnsiConsole console) : Command<EvalCommand.Sett
         [Description("Run tag (overrides TAG)")]
         public string? Tag { get; init; }
 
+        [CommandOption(HoldoutOption.Template)]
+        [Description(HoldoutOption.Description)]
+        public double Holdout { get; init; }
+
         public override ValidationResult Validate()
         {
+            var holdout = HoldoutOption.Validate(Holdout);
+            if (!holdout.Successful) return holdout;
             if (Resume is null) return ValidationResult.Error("--resume <CKPT> is required: the checkpoint to evaluate");
             if (!File.Exists(Resume)) return ValidationResult.Error($"--resume: checkpoint not found: {Resume}");
             return base.Validate();
@@ -38,7 +44,7 @@ public sealed class EvalCommand(IAnsiConsole console) : Command<EvalCommand.Sett
         if (settings.Tag is not null) config = config with { Tag = settings.Tag };
         DistributedLaunch.RefuseParallel("eval");
         settings.ApplyThreads();
-        var report = Evaluator.Run(config, settings.Resume!, cancellationToken);
+        var report = Evaluator.Run(config, settings.Resume!, settings.Holdout, cancellationToken);
         var r = report.Result;
 
         var summary = new Table().Border(TableBorder.Rounded).AddColumn("class").AddColumn(new TableColumn("images").RightAligned())

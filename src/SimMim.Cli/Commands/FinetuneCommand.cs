@@ -46,7 +46,7 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
             var observer = new ConsoleTrainingObserver(console);
             var trainer = new FineTuner(config,
                 new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch,
-                    settings.EvalFrequency, PrecisionOption.Parse(settings.Precision)), observer, group);
+                    settings.EvalFrequency, PrecisionOption.Parse(settings.Precision), settings.Holdout), observer, group);
             var result = observer.Run(() => trainer.Run(signals.Token));
             if (result.Interrupted)
             {

@@ -32,7 +32,7 @@ public sealed class LinprobeCommand(IAnsiConsole console) : Command<LinprobeComm
         using var signals = new StopSignals();
         var observer = new ConsoleTrainingObserver(console);
         var probe = new LinearProbe(config,
-            new LinearProbeOptions(settings.Pretrained, settings.Block, settings.Augment, settings.LabelFraction), observer);
+            new LinearProbeOptions(settings.Pretrained, settings.Block, settings.Augment, settings.LabelFraction, Holdout: settings.Holdout), observer);
         var result = observer.Run(() => probe.Run(signals.Token));
         console.MarkupLineInterpolated($"linear probe top-1: [bold green]{result.MaxAccuracy:F2} %[/] (best epoch)");
         console.MarkupLineInterpolated($"classifier: [green]{result.Checkpoint}[/]");

@@ -15,6 +15,10 @@ public class RunSettings : OutputSettings
     [Description("Train on a class-stratified fraction of the labels, e.g. 0.01 or 0.1. Default: 1")]
     public double LabelFraction { get; init; } = 1.0;
 
+    [CommandOption(HoldoutOption.Template)]
+    [Description(HoldoutOption.Description)]
+    public double Holdout { get; init; }
+
     public override Spectre.Console.ValidationResult Validate()
     {
         var result = base.Validate();
@@ -23,6 +27,6 @@ public class RunSettings : OutputSettings
             return Spectre.Console.ValidationResult.Error($"--pretrained: checkpoint not found: {Pretrained}");
         if (!(LabelFraction > 0 && LabelFraction <= 1))
             return Spectre.Console.ValidationResult.Error($"--label-fraction must be in (0, 1], got {LabelFraction}");
-        return Spectre.Console.ValidationResult.Success();
+        return HoldoutOption.Validate(Holdout);
     }
 }

@@ -55,4 +55,21 @@ public static class DatasetFactory
             throw new DataException($"{path}: expected IDX files or the sub-folders train/ and val/ (one folder per class in each)");
         return (new ImageFolderDataset(train), new ImageFolderDataset(val));
     }
+
+    /// <summary>
+    /// <see cref="OpenSplits(string)"/>, or with <paramref name="holdout"/> &gt; 0 a class-stratified share of the
+    /// training set as the validation set and the rest as the training set (the validation split is not read). The
+    /// share is chosen by a fixed seed, so every run and every SEED validates on the same images.
+    /// </summary>
+    /// <exception cref="DataException">The path does not exist or lacks one of the splits.</exception>
+    /// <exception cref="ConfigException">The hold-out fraction is not 0 and not in (0, 1).</exception>
+    public static (IImageDataset Train, IImageDataset Val) OpenSplits(string path, double holdout)
+    {
+        if (holdout == 0)
+            return OpenSplits(path);
+        var (rest, heldOut) = SubsetDataset.HoldOut(OpenSplits(path).Train, holdout, HoldoutSeed);
+        return (rest, heldOut);
+    }
+
+    private const int HoldoutSeed = 0;
 }

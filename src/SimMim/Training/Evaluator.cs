@@ -79,13 +79,18 @@ public static class Evaluator
     /// </summary>
     /// <exception cref="CheckpointException">Missing checkpoint or one that does not fit the model.</exception>
     /// <exception cref="DataException">Missing or unreadable data.</exception>
-    public static EvalReport Run(SimMimConfig config, string checkpointPath, CancellationToken cancellation = default)
+    public static EvalReport Run(SimMimConfig config, string checkpointPath, CancellationToken cancellation = default) =>
+        Run(config, checkpointPath, holdout: 0, cancellation);
+
+    /// <summary><see cref="Run(SimMimConfig, string, CancellationToken)"/> on a held-out share of the training set
+    /// (<see cref="DatasetFactory.OpenSplits(string, double)"/>) when <paramref name="holdout"/> &gt; 0.</summary>
+    public static EvalReport Run(SimMimConfig config, string checkpointPath, double holdout, CancellationToken cancellation = default)
     {
         ConfigValidator.Validate(config, ConfigStage.Finetune);
         if (!File.Exists(checkpointPath))
             throw new CheckpointException($"{checkpointPath}: checkpoint to evaluate not found");
         var data = config.Data;
-        var (_, valSet) = DatasetFactory.OpenSplits(data.DataPath);
+        var (_, valSet) = DatasetFactory.OpenSplits(data.DataPath, holdout);
         CheckClasses(valSet, config.Model.NumClasses);
         using var encoder = ModelFactory.BuildEncoder(config.Model, data.ImgSize, forSimMim: false);
         TrainingCheckpoint.LoadWeights(checkpointPath, encoder);

@@ -19,8 +19,10 @@ namespace SimMim.Training;
 /// <param name="EvalFrequency">Validate every this many epochs and after the last (the reference: every epoch). Small
 /// label fractions run many short epochs, where validating each one would cost more than training.</param>
 /// <param name="Precision">fp32 or bf16 mixed precision for the training forward (--precision); null = from AMP_OPT_LEVEL.</param>
+/// <param name="Holdout">Validate on this class-stratified share of the training set instead of the validation split
+/// (0 = the validation split), to choose a recipe without the test set; see <see cref="DatasetFactory.OpenSplits(string, double)"/>.</param>
 public sealed record FinetuneOptions(string? PretrainedPath = null, string? ResumePath = null, double LabelFraction = 1.0,
-    int? MaxStepsPerEpoch = null, int EvalFrequency = 1, Precision? Precision = null);
+    int? MaxStepsPerEpoch = null, int EvalFrequency = 1, Precision? Precision = null, double Holdout = 0);
 
 /// <summary>What a finished fine-tuning run leaves behind.</summary>
 /// <param name="OutputDirectory">OUTPUT/MODEL.NAME/TAG.</param>
@@ -98,7 +100,7 @@ public sealed class FineTuner
     /// <summary>Fine-tunes on DATA.DATA_PATH's training split, validating on its validation split.</summary>
     public FinetuneResult Run(CancellationToken cancellation = default)
     {
-        var (trainSet, valSet) = DatasetFactory.OpenSplits(_config.Data.DataPath);
+        var (trainSet, valSet) = DatasetFactory.OpenSplits(_config.Data.DataPath, _options.Holdout);
         return Run(trainSet, valSet, cancellation);
     }
 
@@ -117,6 +119,7 @@ public sealed class FineTuner
 
         TrainingSetup.ReportDataWarnings(trainSet, log, observer);
         TrainingSetup.ReportDataWarnings(valSet, log, observer);
+        TrainingSetup.ReportHoldout(valSet, _options.Holdout, log, observer);
         trainSet = TrainingSetup.PrepareTrainSet(_config, trainSet, _options.LabelFraction);
 
         var (built, loaded) = TrainingSetup.BuildDownstreamEncoder(_config.Model, data.ImgSize, _pretrained, log, observer);

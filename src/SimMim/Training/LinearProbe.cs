@@ -17,8 +17,10 @@ namespace SimMim.Training;
 /// evaluation view, whose features are computed once and cached.</param>
 /// <param name="LabelFraction">Train on a class-stratified subset of this fraction (seeded by SEED).</param>
 /// <param name="MaxStepsPerEpoch">Cuts every epoch short; null = the whole data set.</param>
+/// <param name="Holdout">Validate on this class-stratified share of the training set instead of the validation split
+/// (0 = the validation split); see <see cref="DatasetFactory.OpenSplits(string, double)"/>.</param>
 public sealed record LinearProbeOptions(string? PretrainedPath = null, int? Block = null, bool Augment = false,
-    double LabelFraction = 1.0, int? MaxStepsPerEpoch = null);
+    double LabelFraction = 1.0, int? MaxStepsPerEpoch = null, double Holdout = 0);
 
 /// <summary>What a linear-probe run leaves behind.</summary>
 /// <param name="OutputDirectory">OUTPUT/MODEL.NAME/TAG.</param>
@@ -79,7 +81,7 @@ public sealed class LinearProbe
     /// <summary>Probes on DATA.DATA_PATH's training and validation splits.</summary>
     public LinearProbeResult Run(CancellationToken cancellation = default)
     {
-        var (trainSet, valSet) = DatasetFactory.OpenSplits(_config.Data.DataPath);
+        var (trainSet, valSet) = DatasetFactory.OpenSplits(_config.Data.DataPath, _options.Holdout);
         return Run(trainSet, valSet, cancellation);
     }
 
@@ -94,6 +96,7 @@ public sealed class LinearProbe
         using var log = new RunLog(Path.Combine(outputDir, "log.txt"));
         using var metrics = new MetricsFile(Path.Combine(outputDir, "metrics.csv"));
 
+        TrainingSetup.ReportHoldout(valSet, _options.Holdout, log, _observer);
         trainSet = TrainingSetup.PrepareTrainSet(_config, trainSet, _options.LabelFraction);
 
         var (built, loaded) = TrainingSetup.BuildDownstreamEncoder(_config.Model with { NumClasses = 0 }, data.ImgSize, _pretrained, log, _observer);

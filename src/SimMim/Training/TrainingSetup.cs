@@ -120,6 +120,15 @@ internal static class TrainingSetup
         }
     }
 
+    /// <summary>Says, when it is so, that validation uses held-out training images rather than the validation split.</summary>
+    public static void ReportHoldout(IImageDataset valSet, double holdout, RunLog log, ITrainingObserver observer)
+    {
+        if (holdout <= 0) return;
+        string line = $"validation: {valSet.Count} held-out training images (--holdout {holdout}), not the validation split";
+        log.Write(line);
+        observer.Message(line);
+    }
+
     /// <summary>
     /// The start of every labelled run (fine-tune, linear probe): seed torch, check the labels against
     /// MODEL.NUM_CLASSES and keep the requested class-stratified fraction of the training labels.

@@ -44,6 +44,14 @@ public class FinetuneCliTests
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         Assert.Equal(512, doc.RootElement.GetProperty("result").GetProperty("count").GetInt64());
         Assert.Contains(lines, l => l.StartsWith("top-1"));
+
+        // --holdout scores held-out training images instead of the validation split.
+        (code, lines) = Run(["eval", .. Tiny(output, "--resume", ckpt, "--holdout", "0.1")]);
+        Assert.True(code == 0, string.Join('\n', lines));
+        using var heldOut = JsonDocument.Parse(File.ReadAllText(json));
+        long expected = SimMim.Data.DatasetFactory.OpenSplits("builtin", 0.1).Val.Count;
+        Assert.NotEqual(512, expected);
+        Assert.Equal(expected, heldOut.RootElement.GetProperty("result").GetProperty("count").GetInt64());
     }
 
     [Fact]
@@ -62,6 +70,8 @@ public class FinetuneCliTests
         Assert.Equal(2, Run("eval", "--cfg", ConfigPath, "--resume", "/nonexistent/c.pth").ExitCode);
         Assert.Equal(2, Run("linprobe", "--cfg", ConfigPath, "--block", "0").ExitCode);
         Assert.Equal(2, Run("finetune", "--cfg", ConfigPath, "--label-fraction", "1.5").ExitCode);
+        Assert.Equal(2, Run("finetune", "--cfg", ConfigPath, "--holdout", "1").ExitCode);
+        Assert.Equal(2, Run("eval", "--cfg", ConfigPath, "--resume", ConfigPath, "--holdout", "-0.1").ExitCode);
         var (code, lines) = Run("finetune", "--cfg", ConfigPath, "--opts", "AUG.AUTO_AUGMENT", "original-mstd0.5");
         Assert.Equal(2, code);
         Assert.Contains("AUG.AUTO_AUGMENT", Assert.Single(lines));
