@@ -21,13 +21,16 @@ public sealed class DropPath : nn.Module<Tensor, Tensor>
 
     public double DropProb { get; }
 
+    /// <summary>True when <see cref="forward"/> returns its input unchanged: p = 0, or eval mode.</summary>
+    public bool IsIdentity => DropProb == 0 || !training;
+
     /// <summary>linspace(0, rate, count): the per-block rates of stochastic depth.</summary>
     public static double[] Rates(double rate, int count) =>
         Enumerable.Range(0, count).Select(i => count == 1 ? 0.0 : rate * i / (count - 1)).ToArray();
 
     public override Tensor forward(Tensor x)
     {
-        if (DropProb == 0 || !training)
+        if (IsIdentity)
         {
             return x;
         }

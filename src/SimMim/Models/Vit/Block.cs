@@ -41,8 +41,21 @@ public sealed class Block : nn.Module<Tensor, Tensor?, Tensor>
     {
         // Under autocast a and m are bf16; the adds promote, so the residual stream x stays fp32.
         var a = attn.call(AutocastOps.LayerNorm(norm1, x), relPosBias);
-        x = x + drop_path.call(gamma_1 is null ? a : gamma_1 * a);
+        x = Residual(x, gamma_1, a);
         var m = mlp.call(AutocastOps.LayerNorm(norm2, x));
-        return x + drop_path.call(gamma_2 is null ? m : gamma_2 * m);   // (B, N, C)
+        return Residual(x, gamma_2, m);   // (B, N, C)
+    }
+
+    /// <summary>
+    /// x + drop_path(γ·branch). With no drop path to apply and one dtype throughout it is a single addcmul, which
+    /// writes one (B, N, C) tensor where multiply-then-add writes two.
+    /// </summary>
+    private Tensor Residual(Tensor x, Parameter? gamma, Tensor branch)
+    {
+        if (gamma is null)
+            return x + drop_path.call(branch);
+        if (drop_path.IsIdentity && branch.dtype == x.dtype)
+            return x.addcmul(gamma, branch, 1);
+        return x + drop_path.call(gamma * branch);
     }
 }
