@@ -19,6 +19,9 @@ public sealed class SubsetDataset : IImageDataset
         _indices = [.. indices];
     }
 
+    /// <summary>The data set this is a view of.</summary>
+    public IImageDataset Parent => _parent;
+
     /// <summary>Indices into the parent data set, in this view's order.</summary>
     public IReadOnlyList<int> Indices => _indices;
 

@@ -117,8 +117,7 @@ public sealed class FineTuner
         using var log = parallel.OpenLog(outputDir);
         using var metrics = parallel.OpenMetrics(outputDir);
 
-        TrainingSetup.ReportDataWarnings(trainSet, log, observer);
-        TrainingSetup.ReportDataWarnings(valSet, log, observer);
+        TrainingSetup.ReportDataWarnings(log, observer, trainSet, valSet);
         TrainingSetup.ReportHoldout(valSet, _options.Holdout, log, observer);
         trainSet = TrainingSetup.PrepareTrainSet(_config, trainSet, _options.LabelFraction);
 

@@ -80,7 +80,7 @@ public sealed class Pretrainer
 
         random.manual_seed(_config.Seed);
         IImageDataset dataset = DatasetFactory.Open(data.DataPath);
-        TrainingSetup.ReportDataWarnings(dataset, log, observer);
+        TrainingSetup.ReportDataWarnings(log, observer, dataset);
         using SimMimModel model = ModelFactory.BuildSimMim(_config.Model, data.ImgSize);
         var masks = new MaskGenerator(data.ImgSize, data.MaskPatchSize, model.ModelPatchSize, data.MaskRatio);
         using var loader = new PretrainLoader(dataset, new PretrainTransform(data.ImgSize), masks, data.BatchSize,

@@ -109,11 +109,12 @@ internal static class TrainingSetup
         }
     }
 
-    /// <summary>What the data set left out while listing its files (an image folder's non-images, loops, empty classes).</summary>
-    public static void ReportDataWarnings(IImageDataset dataset, RunLog log, ITrainingObserver observer)
+    /// <summary>What the data sets left out while listing their files (an image folder's non-images, loops, empty classes).</summary>
+    public static void ReportDataWarnings(RunLog log, ITrainingObserver observer, params IImageDataset[] datasets)
     {
-        if (dataset is not ImageFolderDataset folder) return;
-        foreach (string line in folder.Warnings)
+        // A subset (label fraction, --holdout) reports its folder's warnings; two subsets of one folder report them once.
+        var folders = datasets.Select(d => d is SubsetDataset subset ? subset.Parent : d).OfType<ImageFolderDataset>().Distinct();
+        foreach (string line in folders.SelectMany(folder => folder.Warnings))
         {
             log.Write($"data: {line}");
             observer.Message($"data: {line}");
