@@ -9,7 +9,7 @@
 # The pretraining is experiments/pretrain_fashion_mnist.sh (60 000 images, labels unused); its checkpoints are reused
 # when present (PRETRAINED_VIT / PRETRAINED_SWIN override), otherwise it is run first with PRETRAIN_EPOCHS epochs.
 # Budgets (epochs) are variables so a quick trial can shrink them: EPOCHS_100_VIT EPOCHS_100_SWIN (EPOCHS_100 sets
-# both) EPOCHS_10 EPOCHS_1 PROBE_EPOCHS. The ViT at 100 % labels gets the longest run: its 92 % target needs it.
+# both) EPOCHS_10 EPOCHS_1 PROBE_EPOCHS. The ViT at 100 % labels gets the longest run (20 epochs), for its 92 % target.
 # The elapsed time of the whole experiment, pretraining included, goes to OUT/experiment.seconds.
 # A model's pretrained and scratch runs go side by side, one torch thread each: on a 2-core machine that is as fast as
 # one series on two threads, and a single-threaded process does not stall at OpenMP barriers when anything else runs.
