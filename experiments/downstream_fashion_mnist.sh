@@ -7,7 +7,8 @@
 # wall time and peak RSS per run go to docs/RESULTS.md.
 #
 # The pretraining is experiments/pretrain_fashion_mnist.sh (60 000 images, labels unused); its checkpoints are reused
-# when present (PRETRAINED_VIT / PRETRAINED_SWIN override), otherwise it is run first with PRETRAIN_EPOCHS epochs.
+# when present (PRETRAINED_VIT / PRETRAINED_SWIN override), otherwise it is run first (PRETRAIN_EPOCHS_VIT, default 30;
+# PRETRAIN_EPOCHS_SWIN, default 10).
 # Budgets (epochs) are variables so a quick trial can shrink them: EPOCHS_100_VIT EPOCHS_100_SWIN (EPOCHS_100 sets
 # both) EPOCHS_10 EPOCHS_1 PROBE_EPOCHS. The ViT at 100 % labels gets the longest run (20 epochs), for its 92 % target.
 # The elapsed time of the whole experiment, pretraining included, goes to OUT/experiment.seconds.
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/.."
 which=${1:-all}
 half=${2:-both}
 case $half in pretrained|scratch|both) ;; *) echo "second argument: pretrained or scratch, got '$half'"; exit 2 ;; esac
-: "${PRETRAIN_EPOCHS:=10}" "${EPOCHS_10:=10}" "${EPOCHS_1:=50}" "${PROBE_EPOCHS:=30}"
+: "${PRETRAIN_EPOCHS_VIT:=30}" "${PRETRAIN_EPOCHS_SWIN:=10}" "${EPOCHS_10:=10}" "${EPOCHS_1:=50}" "${PROBE_EPOCHS:=30}"
 : "${EPOCHS_100_VIT:=${EPOCHS_100:-20}}" "${EPOCHS_100_SWIN:=${EPOCHS_100:-10}}"
 # bf16 mixed precision (fp32 weights, loss and LayerNorm): 2.3-2.5x faster on this CPU; PRECISION=fp32 for full precision.
 : "${PRECISION:=bf16}"
@@ -43,7 +44,7 @@ if [ "$which" = all ]; then
     mkdir -p "$out"
     dotnet publish src/SimMim.Cli -c Release -o "$out/bin" -v quiet -nologo >/dev/null
     if [ -z "${PRETRAINED_VIT:-}" ] && [ -z "$(pretrained_of vit)" ] || [ -z "${PRETRAINED_SWIN:-}" ] && [ -z "$(pretrained_of swin)" ]; then
-        bash experiments/pretrain_fashion_mnist.sh "$PRETRAIN_EPOCHS"
+        bash experiments/pretrain_fashion_mnist.sh "$PRETRAIN_EPOCHS_VIT" "$PRETRAIN_EPOCHS_SWIN"
     fi
     export PRETRAINED_VIT=${PRETRAINED_VIT:-$(pretrained_of vit)} PRETRAINED_SWIN=${PRETRAINED_SWIN:-$(pretrained_of swin)}
     export THREADS=1 OMP_NUM_THREADS=1
