@@ -100,8 +100,9 @@ def main(out, results_md, pretrained_vit, pretrained_swin):
     wins = sum(1 for _, _, g in verdicts if g > 0)
     lines += [
         "",
-        f"Sum of the downstream runs' wall times: {fmt_time(total_wall)} (a model's pretrained and scratch runs go side by "
-        "side, one thread each, so the elapsed time is about half of that).",
+        f"Sum of the downstream runs' wall times: {fmt_time(total_wall)}. The script runs a model's pretrained and scratch "
+        "halves side by side, one thread each, so its elapsed time is about half of that; the notes below say where a "
+        "recorded run differs.",
         f"Pretrained beats scratch in {wins} of {len(verdicts)} fine-tuning comparisons.",
         "",
     ]
