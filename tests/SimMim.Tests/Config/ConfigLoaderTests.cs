@@ -59,14 +59,25 @@ public class ConfigLoaderTests
         ConfigValidator.Validate(c, name.Contains("finetune") ? ConfigStage.Finetune : ConfigStage.Pretrain);
     }
 
-    [Theory]
-    [MemberData(nameof(ReferenceNames))]
-    public void OurReferenceCopyHasTheSameValuesAsTheReference(string name)
+    /// <summary>
+    /// The reference writes its YAMLs with yacs in mind: padded flow lists, exponents without a dot (YAML 1.2 core
+    /// floats, strings to PyYAML's 1.1 resolver), sections in any order, no newline at the end. Our copies are tidied,
+    /// so the quirks are pinned here, in the layout of simmim_pretrain__swin_base__img192_window6__100ep.yaml.
+    /// </summary>
+    [Fact]
+    public void ReferenceFormattingLoadsToTheSameValuesAsOurCopy()
     {
-        SimMimConfig reference = ConfigLoader.Load(ConfigTestFiles.Reference(name));
-        SimMimConfig ours = ConfigLoader.Load(Path.Combine(ConfigTestFiles.ConfigsDir, "reference", name + ".yaml"));
+        using var dir = new TempConfigDir();
+        string quirky = dir.Write("quirky.yaml",
+            "MODEL:\n  TYPE: swin\n  NAME: simmim_pretrain\n  DROP_PATH_RATE: 0.0\n  SWIN:\n    EMBED_DIM: 128\n"
+            + "    DEPTHS: [ 2, 2, 18, 2 ]\n    NUM_HEADS: [ 4, 8, 16, 32 ]\n    WINDOW_SIZE: 6\n"
+            + "DATA:\n  IMG_SIZE: 192\n  MASK_PATCH_SIZE: 32\n  MASK_RATIO: 0.6\n"
+            + "TRAIN:\n  EPOCHS: 100\n  WARMUP_EPOCHS: 10\n  BASE_LR: 2e-4\n  WARMUP_LR: 1e-6\n  MIN_LR: 1e-5\n"
+            + "  WEIGHT_DECAY: 0.05\nPRINT_FREQ: 100\nSAVE_FREQ: 5\nTAG: simmim_pretrain__swin_base__img192_window6__100ep");
 
-        ConfigTestFiles.AssertSameConfig(reference, ours);
+        SimMimConfig ours = ConfigLoader.Load(ConfigTestFiles.Reference("simmim_pretrain__swin_base__img192_window6__100ep"));
+
+        ConfigTestFiles.AssertSameConfig(ours, ConfigLoader.Load(quirky));
     }
 
     [Fact]

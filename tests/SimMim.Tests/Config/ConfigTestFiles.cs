@@ -11,8 +11,8 @@ internal static class ConfigTestFiles
 
     public static string ConfigsDir => Path.Combine(RepoRoot, "configs");
 
-    /// <summary>The reference's nine YAMLs, unchanged; CI always checks out ../shared beside the clone.</summary>
-    public static string ReferenceConfigsDir => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "reference-configs"));
+    /// <summary>Our copies of the reference's nine run YAMLs (same values and names), inside the repository.</summary>
+    public static string ReferenceConfigsDir => Path.Combine(ConfigsDir, "reference");
 
     public static string Reference(string name) => Path.Combine(ReferenceConfigsDir, name + ".yaml");
 
