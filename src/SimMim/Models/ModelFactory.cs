@@ -28,10 +28,20 @@ public static class ModelFactory
         var s = model.Swin;
         return new SwinConfig
         {
-            ImgSize = imgSize, PatchSize = s.PatchSize, InChans = s.InChans, EmbedDim = s.EmbedDim,
-            Depths = [.. s.Depths], NumHeads = [.. s.NumHeads], WindowSize = s.WindowSize, MlpRatio = s.MlpRatio,
-            QkvBias = s.QkvBias, QkScale = s.QkScale, Ape = s.Ape, PatchNorm = s.PatchNorm,
-            DropPathRate = model.DropPathRate, NumClasses = model.NumClasses,
+            ImgSize = imgSize,
+            PatchSize = s.PatchSize,
+            InChans = s.InChans,
+            EmbedDim = s.EmbedDim,
+            Depths = [.. s.Depths],
+            NumHeads = [.. s.NumHeads],
+            WindowSize = s.WindowSize,
+            MlpRatio = s.MlpRatio,
+            QkvBias = s.QkvBias,
+            QkScale = s.QkScale,
+            Ape = s.Ape,
+            PatchNorm = s.PatchNorm,
+            DropPathRate = model.DropPathRate,
+            NumClasses = model.NumClasses,
         };
     }
 
@@ -40,10 +50,21 @@ public static class ModelFactory
         var v = model.Vit;
         return new VitConfig
         {
-            ImgSize = imgSize, PatchSize = v.PatchSize, InChans = v.InChans, EmbedDim = v.EmbedDim, Depth = v.Depth,
-            NumHeads = v.NumHeads, MlpRatio = v.MlpRatio, QkvBias = v.QkvBias, InitValues = v.InitValues,
-            UseApe = v.UseApe, UseRpb = v.UseRpb, UseSharedRpb = v.UseSharedRpb, UseMeanPooling = v.UseMeanPooling,
-            DropPathRate = model.DropPathRate, NumClasses = model.NumClasses,
+            ImgSize = imgSize,
+            PatchSize = v.PatchSize,
+            InChans = v.InChans,
+            EmbedDim = v.EmbedDim,
+            Depth = v.Depth,
+            NumHeads = v.NumHeads,
+            MlpRatio = v.MlpRatio,
+            QkvBias = v.QkvBias,
+            InitValues = v.InitValues,
+            UseApe = v.UseApe,
+            UseRpb = v.UseRpb,
+            UseSharedRpb = v.UseSharedRpb,
+            UseMeanPooling = v.UseMeanPooling,
+            DropPathRate = model.DropPathRate,
+            NumClasses = model.NumClasses,
         };
     }
 }

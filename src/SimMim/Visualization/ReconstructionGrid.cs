@@ -47,16 +47,16 @@ public static class ReconstructionGrid
         for (int i = 0; i < n; i++)
         {
             for (int y = 0; y < size; y++)
-            for (int x = 0; x < size; x++)
-            {
-                bool masked = masks[i * grid * grid + y / patch * grid + x / patch] != 0;
-                var source = Pixel(original, i, x, y, size);
-                var predicted = Pixel(reconstruction, i, x, y, size);
-                var grey = new SKColor(128, 128, 128);
-                SKColor[] columns = [source, masked ? grey : source, predicted, masked ? predicted : source];
-                for (int c = 0; c < 4; c++)
-                    Fill(bitmap, Gap + c * (cell + Gap) + x * scale, Gap + i * (cell + Gap) + y * scale, scale, columns[c]);
-            }
+                for (int x = 0; x < size; x++)
+                {
+                    bool masked = masks[i * grid * grid + y / patch * grid + x / patch] != 0;
+                    var source = Pixel(original, i, x, y, size);
+                    var predicted = Pixel(reconstruction, i, x, y, size);
+                    var grey = new SKColor(128, 128, 128);
+                    SKColor[] columns = [source, masked ? grey : source, predicted, masked ? predicted : source];
+                    for (int c = 0; c < 4; c++)
+                        Fill(bitmap, Gap + c * (cell + Gap) + x * scale, Gap + i * (cell + Gap) + y * scale, scale, columns[c]);
+                }
         }
         using var image = SKImage.FromBitmap(bitmap);
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
@@ -77,7 +77,7 @@ public static class ReconstructionGrid
     private static void Fill(SKBitmap bitmap, int left, int top, int scale, SKColor color)
     {
         for (int dy = 0; dy < scale; dy++)
-        for (int dx = 0; dx < scale; dx++)
-            bitmap.SetPixel(left + dx, top + dy, color);
+            for (int dx = 0; dx < scale; dx++)
+                bitmap.SetPixel(left + dx, top + dy, color);
     }
 }

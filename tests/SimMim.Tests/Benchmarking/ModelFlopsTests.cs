@@ -35,7 +35,13 @@ public class ModelFlopsTests
         // (one window); encoder stride 2·2 = 4 → 4×4 cells, decoder 8 → 48 channels.
         var config = new SwinConfig
         {
-            ImgSize = 16, PatchSize = 2, EmbedDim = 4, Depths = [2, 1], NumHeads = [1, 2], WindowSize = 4, MlpRatio = 2,
+            ImgSize = 16,
+            PatchSize = 2,
+            EmbedDim = 4,
+            Depths = [2, 1],
+            NumHeads = [1, 2],
+            WindowSize = 4,
+            MlpRatio = 2,
         };
         long patchEmbed = 64 * 4 * (3 * 2 * 2);
         long stage0Linears = 2 * (64 * 4 * 12 + 64 * 4 * 4 + 64 * 4 * 8 + 64 * 8 * 4);   // 2 blocks: qkv, proj, fc1, fc2

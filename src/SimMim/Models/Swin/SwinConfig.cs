@@ -37,7 +37,12 @@ public sealed record SwinConfig
     /// <summary>A CPU-sized Swin for 32 px inputs: stages 16→8→4→2 with window 4 (clipped to 2 in the last stage).</summary>
     public static SwinConfig Mini { get; } = new()
     {
-        ImgSize = 32, PatchSize = 2, EmbedDim = 32, Depths = [2, 2, 2, 2], NumHeads = [2, 4, 8, 16], WindowSize = 4,
+        ImgSize = 32,
+        PatchSize = 2,
+        EmbedDim = 32,
+        Depths = [2, 2, 2, 2],
+        NumHeads = [2, 4, 8, 16],
+        WindowSize = 4,
         DropPathRate = 0.0,
     };
 

@@ -40,7 +40,13 @@ public sealed record VitConfig
     /// <summary>A CPU-sized ViT for 32 px inputs (e.g. Fashion-MNIST upscaled): 8×8 patches of 4 px, dim 64.</summary>
     public static VitConfig Tiny { get; } = new()
     {
-        ImgSize = 32, PatchSize = 4, InChans = 3, EmbedDim = 64, Depth = 4, NumHeads = 4, DropPathRate = 0.0,
+        ImgSize = 32,
+        PatchSize = 4,
+        InChans = 3,
+        EmbedDim = 64,
+        Depth = 4,
+        NumHeads = 4,
+        DropPathRate = 0.0,
     };
 
     /// <summary>Throws a <see cref="ConfigException"/> naming the config key when sizes are impossible.</summary>
