@@ -22,7 +22,7 @@ mpirun=(mpirun --bind-to none --allow-run-as-root --oversubscribe)
 cores=$(nproc)
 
 # Mean images/s over the second half of a run's steps (metrics.csv holds a smoothed rate per step).
-rate() { python3 - "$1" <<'PY'
+rate() { /usr/bin/python3 - "$1" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 half = rows[len(rows) // 2:]

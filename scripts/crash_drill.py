@@ -8,7 +8,7 @@ reader, which checks the zip CRCs). At the end the resumed run's final weights a
 uninterrupted run's to 1e-6, every loss the resumed attempts logged must equal the uninterrupted run's loss at the
 same step, and no resume may have had to skip an unreadable checkpoint.
 
-Usage: python3 scripts/crash_drill.py --simmim PATH [--kills 20] [--seed 1] [--work DIR]
+Usage: /usr/bin/python3 scripts/crash_drill.py --simmim PATH [--kills 20] [--seed 1] [--work DIR]
 Exit status 0 when every check passes. Needs PyTorch (Debian's python3-torch) for the checks.
 """
 import argparse

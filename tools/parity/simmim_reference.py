@@ -1,5 +1,5 @@
 """Independent PyTorch reference of SimMIM (ViT and Swin V1 encoders), written from docs of the reference
-behaviour (shared/spec/SIMMIM.md §2, §3, §6.2), not copied from microsoft/SimMIM or timm.
+behaviour (the project's SimMIM specification, §2, §3, §6.2), not copied from microsoft/SimMIM or timm.
 
 Only what parity needs: eval-mode numerics (no dropout, no drop path) and the reference's state-dict keys and
 their order. Weights are left at zero/one here; make_fixtures.py overwrites every one of them.

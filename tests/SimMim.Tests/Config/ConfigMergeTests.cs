@@ -9,11 +9,11 @@ public class ConfigMergeTests
     public void BaseFilesMergeFirstInListOrderRelativeToTheIncludingFile()
     {
         using var dir = new TempConfigDir();
-        dir.Write("shared/root.yaml", "DATA:\n  IMG_SIZE: 96\n  BATCH_SIZE: 16\nTAG: root\n");
-        dir.Write("shared/first.yaml", "BASE: ['root.yaml']\nDATA:\n  BATCH_SIZE: 32\nTRAIN:\n  EPOCHS: 7\nTAG: first\n");
+        dir.Write("common/root.yaml", "DATA:\n  IMG_SIZE: 96\n  BATCH_SIZE: 16\nTAG: root\n");
+        dir.Write("common/first.yaml", "BASE: ['root.yaml']\nDATA:\n  BATCH_SIZE: 32\nTRAIN:\n  EPOCHS: 7\nTAG: first\n");
         dir.Write("other/second.yaml", "TRAIN:\n  EPOCHS: 9\n  WARMUP_EPOCHS: 2\n");
         string run = dir.Write("runs/run.yaml",
-            "BASE: ['../shared/first.yaml', '../other/second.yaml']\nTRAIN:\n  WARMUP_EPOCHS: 3\n");
+            "BASE: ['../common/first.yaml', '../other/second.yaml']\nTRAIN:\n  WARMUP_EPOCHS: 3\n");
 
         SimMimConfig c = ConfigLoader.Load(run);
 
