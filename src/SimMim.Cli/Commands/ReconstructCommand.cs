@@ -52,7 +52,7 @@ public sealed class ReconstructCommand(IAnsiConsole console) : Command<Reconstru
         int imgSize = config.Data.ImgSize;
         using var model = ModelFactory.BuildSimMim(config.Model, imgSize);
         TrainingCheckpoint.LoadWeights(settings.Checkpoint!, model);
-        var masks = new MaskGenerator(imgSize, config.Data.MaskPatchSize, model.ModelPatchSize, config.Data.MaskRatio);
+        IMaskGenerator masks = MaskGenerators.FromConfig(config.Data, model.ModelPatchSize);
         int seed = settings.Seed ?? config.Seed;
         using var samples = settings.Images.Length > 0
             ? ReconstructionSamples.FromImages(settings.Images.Select(ImageDecoder.Decode), imgSize, masks, seed)

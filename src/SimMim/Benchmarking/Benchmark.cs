@@ -32,7 +32,7 @@ public static class Benchmark
 
         random.manual_seed(config.Seed);
         using SimMimModel model = ModelFactory.BuildSimMim(config.Model, size);
-        var masks = new MaskGenerator(size, data.MaskPatchSize, model.ModelPatchSize, data.MaskRatio);
+        IMaskGenerator masks = MaskGenerators.FromConfig(data, model.ModelPatchSize);
         var run = ResolvedRun.Resolve(config);
         var groups = ParamGroups.ForPretraining(model.named_parameters(), model.NoWeightDecay, model.NoWeightDecayKeywords,
             run.BaseLr, config.Train.WeightDecay);
@@ -104,7 +104,7 @@ public static class Benchmark
     }
 
     /// <summary>(B, S/p, S/p) int64 masks drawn by the run's mask generator.</summary>
-    private static Tensor SyntheticMasks(MaskGenerator masks, int batch, int seed)
+    private static Tensor SyntheticMasks(IMaskGenerator masks, int batch, int seed)
     {
         var values = new long[batch * masks.TokenCount];
         var rng = new Random(seed);
@@ -117,7 +117,7 @@ public static class Benchmark
     /// The pretraining loader over DATA.DATA_PATH; without one (or the built-in procedural set, which has no files), over
     /// a temporary folder of JPEG and PNG files a quarter larger than DATA.IMG_SIZE, enough for four batches.
     /// </summary>
-    private static (double ImagesPerSec, string Source) MeasureInput(DataConfig data, MaskGenerator masks, int workers,
+    private static (double ImagesPerSec, string Source) MeasureInput(DataConfig data, IMaskGenerator masks, int workers,
         int batches, int seed)
     {
         var transform = new PretrainTransform(data.ImgSize);

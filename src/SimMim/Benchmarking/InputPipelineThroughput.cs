@@ -12,7 +12,7 @@ public static class InputPipelineThroughput
 {
     /// <summary>Times <paramref name="batches"/> batches after the first (which pays for thread start-up), over as many epochs as needed.</summary>
     /// <exception cref="DataException">The data set is smaller than one batch.</exception>
-    public static double Measure(IImageDataset dataset, PretrainTransform transform, MaskGenerator masks, int batchSize,
+    public static double Measure(IImageDataset dataset, PretrainTransform transform, IMaskGenerator masks, int batchSize,
         int workers, int batches, int seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batches, 1);

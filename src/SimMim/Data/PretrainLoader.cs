@@ -14,7 +14,7 @@ public sealed class PretrainLoader : IDisposable
 {
     private readonly IImageDataset _dataset;
     private readonly PretrainTransform _transform;
-    private readonly MaskGenerator _masks;
+    private readonly IMaskGenerator _masks;
     private readonly int _seed;
     private readonly int _workers;
     private readonly int _prefetch;
@@ -36,7 +36,7 @@ public sealed class PretrainLoader : IDisposable
     /// <param name="sampler">This process's share of each epoch in a data-parallel run; null = all of it.</param>
     /// <exception cref="DataException">The data set is empty.</exception>
     /// <exception cref="ConfigException">Sizes that cannot work, such as a batch larger than the data set or than this process's share of it.</exception>
-    public PretrainLoader(IImageDataset dataset, PretrainTransform transform, MaskGenerator masks, int batchSize,
+    public PretrainLoader(IImageDataset dataset, PretrainTransform transform, IMaskGenerator masks, int batchSize,
         int seed, int workers, int prefetch = 4, bool dropLast = true, double maxBadFraction = 1.0,
         DistributedSampler? sampler = null)
     {

@@ -82,7 +82,7 @@ public sealed class Pretrainer
         IImageDataset dataset = DatasetFactory.Open(data.DataPath);
         TrainingSetup.ReportDataWarnings(log, observer, dataset);
         using SimMimModel model = ModelFactory.BuildSimMim(_config.Model, data.ImgSize);
-        var masks = new MaskGenerator(data.ImgSize, data.MaskPatchSize, model.ModelPatchSize, data.MaskRatio);
+        IMaskGenerator masks = MaskGenerators.FromConfig(data, model.ModelPatchSize);
         using var loader = new PretrainLoader(dataset, new PretrainTransform(data.ImgSize), masks, data.BatchSize,
             _config.Seed, Math.Max(1, data.NumWorkers), maxBadFraction: data.MaxBadFraction, sampler: parallel.Sampler);
 

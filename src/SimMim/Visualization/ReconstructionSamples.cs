@@ -23,7 +23,7 @@ public sealed class ReconstructionSamples : IDisposable
     /// Evenly spaced images of <paramref name="dataset"/>, resized and centre-cropped, with seeded masks; an unreadable
     /// one is replaced by the next readable image (recorded in <paramref name="skipped"/> when given).
     /// </summary>
-    public static ReconstructionSamples Take(IImageDataset dataset, int imgSize, MaskGenerator masks, int count, int seed,
+    public static ReconstructionSamples Take(IImageDataset dataset, int imgSize, IMaskGenerator masks, int count, int seed,
         SkippedSamples? skipped = null)
     {
         int n = Math.Min(count, dataset.Count);
@@ -33,7 +33,7 @@ public sealed class ReconstructionSamples : IDisposable
         return FromImages(images, imgSize, masks, seed);
     }
 
-    public static ReconstructionSamples FromImages(IEnumerable<RgbImage> images, int imgSize, MaskGenerator masks, int seed)
+    public static ReconstructionSamples FromImages(IEnumerable<RgbImage> images, int imgSize, IMaskGenerator masks, int seed)
     {
         var list = images.ToList();
         int pixels = 3 * imgSize * imgSize, tokens = masks.TokenGrid * masks.TokenGrid;

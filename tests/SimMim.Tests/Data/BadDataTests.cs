@@ -36,7 +36,7 @@ public class BadDataTests
     private static byte[] Pixel(RgbImage image, int x, int y) => image.Pixels[((y * image.Width + x) * 3)..((y * image.Width + x) * 3 + 3)];
 
     private static PretrainLoader Loader(IImageDataset dataset, int batchSize, int workers, double maxBadFraction = 1.0) =>
-        new(dataset, new PretrainTransform(16), new MaskGenerator(16, 8, 4, 0.5), batchSize, seed: 5, workers,
+        new(dataset, new PretrainTransform(16), new RandomMaskGenerator(16, 8, 4, 0.5), batchSize, seed: 5, workers,
             maxBadFraction: maxBadFraction);
 
     private static List<float[]> Images(PretrainLoader loader)

@@ -9,7 +9,7 @@ public class PretrainLoaderTests
 
     private static PretrainLoader Loader(IImageDataset dataset, int batchSize, int workers, int seed = 11,
         bool dropLast = true, int prefetch = 4, double maxBadFraction = 1.0) =>
-        new(dataset, new PretrainTransform(Size), new MaskGenerator(Size, 8, 4, 0.5), batchSize, seed, workers,
+        new(dataset, new PretrainTransform(Size), new RandomMaskGenerator(Size, 8, 4, 0.5), batchSize, seed, workers,
             prefetch, dropLast, maxBadFraction);
 
     private static List<(float[] Images, long[] Masks, long[] Shape)> Collect(IEnumerable<PretrainBatch> batches)
@@ -55,7 +55,7 @@ public class PretrainLoaderTests
         var rng = new Random(SeedMix.Combine(11, 0, 1));
         var data = new ProceduralDataset(20, 24);
         transform.Apply(data.Load(loader.EpochOrder(0)[1]), rng, expectedImage);
-        new MaskGenerator(Size, 8, 4, 0.5).Generate(rng, expectedMask);
+        new RandomMaskGenerator(Size, 8, 4, 0.5).Generate(rng, expectedMask);
         Assert.Equal(expectedImage, batch.Images[1].data<float>().ToArray());
         Assert.Equal(expectedMask, batch.Masks[1].data<long>().ToArray());
     }

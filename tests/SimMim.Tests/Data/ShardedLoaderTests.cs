@@ -12,7 +12,7 @@ public class ShardedLoaderTests
     private const int Size = 16;
 
     private static PretrainLoader Pretrain(IImageDataset data, int batch, DistributedSampler? sampler = null) =>
-        new(data, new PretrainTransform(Size), new MaskGenerator(Size, 8, 4, 0.5), batch, seed: 5, workers: 2, sampler: sampler);
+        new(data, new PretrainTransform(Size), new RandomMaskGenerator(Size, 8, 4, 0.5), batch, seed: 5, workers: 2, sampler: sampler);
 
     private static List<(float[] Images, long[] Other)> Collect(IEnumerable<PretrainBatch> batches) =>
         batches.Select(b => { using (b) return (b.Images.data<float>().ToArray(), b.Masks.data<long>().ToArray()); }).ToList();

@@ -31,7 +31,7 @@ public class TrainStepTests
         var generator = new Generator(5);
         var images = randn([n, 3, 16, 16], generator: generator);
         // Same masked count in every image, so mean-of-halves equals the mean of the whole batch.
-        var masks = new MaskGenerator(16, 8, 4, 0.5);
+        var masks = new RandomMaskGenerator(16, 8, 4, 0.5);
         var data = new long[n * 16];
         var rng = new Random(3);
         for (int i = 0; i < n; i++) masks.Generate(rng, data.AsSpan(i * 16, 16));

@@ -4,7 +4,7 @@ namespace SimMim.Masking;
 /// SimMIM's random block mask (spec §1): the image is cut into square mask patches, a fixed number of them is chosen
 /// uniformly without replacement and each chosen patch masks the scale×scale model tokens it covers.
 /// </summary>
-public sealed class MaskGenerator
+public sealed class RandomMaskGenerator : IMaskGenerator
 {
     // Block grids up to this many cells shuffle on the stack; 64² covers every practical size (e.g. 2048 px / 32).
     private const int StackLimit = 4096;
@@ -14,7 +14,7 @@ public sealed class MaskGenerator
     /// <param name="modelPatchSize">Side of one encoder token in pixels (MODEL.VIT.PATCH_SIZE / MODEL.SWIN.PATCH_SIZE).</param>
     /// <param name="maskRatio">Fraction of blocks to mask, in (0, 1) (DATA.MASK_RATIO).</param>
     /// <exception cref="ConfigException">The sizes do not divide each other or the ratio is out of range.</exception>
-    public MaskGenerator(int inputSize, int maskPatchSize, int modelPatchSize, double maskRatio)
+    public RandomMaskGenerator(int inputSize, int maskPatchSize, int modelPatchSize, double maskRatio)
     {
         if (inputSize <= 0)
         {

@@ -2,7 +2,7 @@ using SimMim.Masking;
 
 namespace SimMim.Tests.Masking;
 
-public class MaskGeneratorTests
+public class RandomMaskGeneratorTests
 {
     [Theory]
     [InlineData(192, 32, 4, 0.6, 6, 48, 22)]
@@ -10,7 +10,7 @@ public class MaskGeneratorTests
     public void ReferenceConfigsMaskTheTabulatedBlockCount(
         int input, int maskPatch, int modelPatch, double ratio, int randSize, int grid, int maskCount)
     {
-        var gen = new MaskGenerator(input, maskPatch, modelPatch, ratio);
+        var gen = new RandomMaskGenerator(input, maskPatch, modelPatch, ratio);
         Assert.Equal(randSize, gen.RandSize);
         Assert.Equal(grid, gen.TokenGrid);
         Assert.Equal(maskCount, gen.MaskCount);
@@ -25,15 +25,15 @@ public class MaskGeneratorTests
     public void CeilFollowsFloat64LikeNumpy()
     {
         // 0.6·36 = 21.599999999999998 in float64; 0.5·36 = 18 exactly stays 18.
-        Assert.Equal(22, new MaskGenerator(192, 32, 4, 0.6).MaskCount);
-        Assert.Equal(18, new MaskGenerator(192, 32, 4, 0.5).MaskCount);
-        Assert.Equal(1, new MaskGenerator(64, 32, 4, 0.01).MaskCount);
+        Assert.Equal(22, new RandomMaskGenerator(192, 32, 4, 0.6).MaskCount);
+        Assert.Equal(18, new RandomMaskGenerator(192, 32, 4, 0.5).MaskCount);
+        Assert.Equal(1, new RandomMaskGenerator(64, 32, 4, 0.01).MaskCount);
     }
 
     [Fact]
     public void EveryBlockIsConstant()
     {
-        var gen = new MaskGenerator(192, 32, 4, 0.6);
+        var gen = new RandomMaskGenerator(192, 32, 4, 0.6);
         var mask = new long[gen.TokenCount];
         var rng = new Random(7);
         for (int trial = 0; trial < 20; trial++)
@@ -53,7 +53,7 @@ public class MaskGeneratorTests
     [Fact]
     public void BlocksAreMaskedRoughlyUniformly()
     {
-        var gen = new MaskGenerator(224, 32, 16, 0.6);
+        var gen = new RandomMaskGenerator(224, 32, 16, 0.6);
         var mask = new long[gen.TokenCount];
         var hits = new int[gen.BlockCount];
         var rng = new Random(3);
@@ -73,7 +73,7 @@ public class MaskGeneratorTests
     [Fact]
     public void SameSeedGivesSameMaskAndDifferentSeedsDiffer()
     {
-        var gen = new MaskGenerator(192, 32, 4, 0.6);
+        var gen = new RandomMaskGenerator(192, 32, 4, 0.6);
         var a = new long[gen.TokenCount];
         var b = new long[gen.TokenCount];
         var c = new long[gen.TokenCount];
@@ -95,14 +95,14 @@ public class MaskGeneratorTests
     public void ImpossibleSettingsThrowConfigExceptionNamingTheKey(
         int input, int maskPatch, int modelPatch, double ratio, string key)
     {
-        var ex = Assert.Throws<ConfigException>(() => new MaskGenerator(input, maskPatch, modelPatch, ratio));
+        var ex = Assert.Throws<ConfigException>(() => new RandomMaskGenerator(input, maskPatch, modelPatch, ratio));
         Assert.Contains(key, ex.Message);
     }
 
     [Fact]
     public void WrongDestinationLengthIsABug()
     {
-        var gen = new MaskGenerator(64, 32, 4, 0.6);
+        var gen = new RandomMaskGenerator(64, 32, 4, 0.6);
         Assert.Throws<ArgumentException>(() => gen.Generate(new Random(0), new long[10]));
     }
 }
