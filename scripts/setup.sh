@@ -33,4 +33,6 @@ if ! command -v dotnet >/dev/null 2>&1; then
     exit 1
 fi
 
+# The SDK's first-run banner is noise in a set-up's output; with it goes the telemetry it announces.
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 dotnet build SimMim.slnx -c Release -v quiet -nologo

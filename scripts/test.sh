@@ -7,7 +7,7 @@ bash scripts/setup.sh
 /usr/bin/python3 tools/parity/make_fixtures.py "${SIMMIM_PARITY_DIR:-tests/fixtures/parity}"
 log=$(mktemp)
 status=0
-dotnet test SimMim.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
+DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 dotnet test SimMim.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
 # One closing line CI can read: "N passed, N failed".
 summary=$(grep -E "(Passed|Failed)! +-" "$log" | tail -1 || true)
 passed=$(sed -nE 's/.*Passed: +([0-9]+).*/\1/p' <<<"$summary")
