@@ -6,7 +6,8 @@ moment of a random later step, and the inside of a checkpoint write (the kill fo
 writer's temporary file). After every kill each checkpoint left in the run directory must load (PyTorch's own
 reader, which checks the zip CRCs). At the end the resumed run's final weights and optimizer state must equal the
 uninterrupted run's to 1e-6, every loss the resumed attempts logged must equal the uninterrupted run's loss at the
-same step, and no resume may have had to skip an unreadable checkpoint.
+same step, metrics.csv must end as one series of the run's steps (each once, in order), and no resume may have had
+to skip an unreadable checkpoint.
 
 Usage: /usr/bin/python3 scripts/crash_drill.py --simmim PATH [--kills 20] [--seed 1] [--work DIR]
 Exit status 0 when every check passes. Needs PyTorch (Debian's python3-torch) for the checks.
@@ -54,6 +55,16 @@ def metrics_rows(output):
         return [row for row in csv.DictReader(f) if row.get("loss")]
 
 
+def new_rows(output, before):
+    """The rows logged since the set of rows before was taken. A resumed run first drops the rows past its checkpoint
+    (metrics.csv stays one series), so rows are told apart by content, not counted."""
+    return [row for row in metrics_rows(output) if tuple(row.values()) not in before]
+
+
+def row_set(output):
+    return {tuple(row.values()) for row in metrics_rows(output)}
+
+
 def tensors(value, prefix=""):
     """Every tensor in a nested checkpoint, by a path-like key."""
     if isinstance(value, torch.Tensor):
@@ -98,11 +109,11 @@ def kill_during_write(process, output):
     return False
 
 
-def kill_after_steps(process, output, rows_before, steps, rng, times):
+def kill_after_steps(process, output, before, steps, rng, times):
     """Kills the run at a random moment of its steps-th new step (a random fraction of a step time after the
     previous one was logged); False when the run ended first. Appends when each new step was logged to times."""
     while process.poll() is None:
-        rows = len(metrics_rows(output)) - rows_before
+        rows = len(new_rows(output, before))
         if rows > len(times):
             times += [time.monotonic()] * (rows - len(times))
         if len(times) >= steps:
@@ -152,10 +163,11 @@ def main():
     # moment of a random later step, and the inside of a checkpoint write. Aiming by progress rather than by clock
     # keeps the drill meaningful on a loaded machine, where a step's duration varies a hundredfold.
     steps_total = len(metrics_rows(reference))
-    kills, load_failures, checked = [], [], 0
+    reference_loss = {row["global_step"]: float(row["loss"]) for row in metrics_rows(reference)}
+    kills, load_failures, checked, logged_rows, loss = [], [], 0, 0, 0.0
     first_step = startup
     while len(kills) < args.kills:
-        rows_before = len(metrics_rows(drill))
+        before = row_set(drill)
         done = len({row["global_step"] for row in metrics_rows(drill)})
         remaining_steps, remaining_kills = steps_total - done, args.kills - len(kills)
         began = time.monotonic()
@@ -167,7 +179,7 @@ def main():
             # Spread the run's steps over the kills left, so the run is still going at the last one.
             most = max(1, min(remaining_steps - 1, 2 * remaining_steps // remaining_kills))
             logged = []
-            landed = kill_after_steps(process, drill, rows_before, rng.randint(1, most), rng, logged)
+            landed = kill_after_steps(process, drill, before, rng.randint(1, most), rng, logged)
             if logged:
                 first_step = logged[0] - began   # this machine's current time to the first step
         else:
@@ -178,7 +190,11 @@ def main():
                 raise SystemExit(f"the run failed on its own (exit {code}): {process.stderr.read().decode()}")
             print(f"the run finished before kill {len(kills) + 1}; make it longer for more kills")
             break
-        new_steps = len(metrics_rows(drill)) - rows_before
+        attempt = new_rows(drill, before)
+        new_steps = len(attempt)
+        # Compared now: the next resume drops the rows past its checkpoint, which this attempt may have logged.
+        logged_rows += new_steps
+        loss = max([loss] + [abs(float(row["loss"]) - reference_loss[row["global_step"]]) for row in attempt])
         # Where the kill landed: inside a checkpoint write when this process's temporary file is still there
         # (AtomicFile names it after the writer's pid), else before or after the first step of this attempt.
         mid_write = bool(glob.glob(os.path.join(run_dir(drill), f".ckpt_*.{process.pid}.tmp")))
@@ -192,17 +208,20 @@ def main():
               f"steps done; {n} checkpoints on disk, {'all load' if not failures else 'NOT ALL LOAD: ' + '; '.join(failures)}")
 
     # Finish the run without interruption.
+    before = row_set(drill)
     process = start(args.simmim, drill)
     if process.wait() != 0:
         raise SystemExit(f"the final resume failed: {process.stderr.read().decode()}")
+    attempt = new_rows(drill, before)
+    logged_rows += len(attempt)
+    loss = max([loss] + [abs(float(row["loss"]) - reference_loss[row["global_step"]]) for row in attempt])
 
     a = torch.load(final_checkpoint(reference), weights_only=True)
     b = torch.load(final_checkpoint(drill), weights_only=True)
     weights = max_difference(a, b, "model")
     optimizer = max_difference(a, b, "optimizer")
-    reference_loss = {row["global_step"]: float(row["loss"]) for row in metrics_rows(reference)}
     drill_rows = metrics_rows(drill)
-    loss = max(abs(float(row["loss"]) - reference_loss[row["global_step"]]) for row in drill_rows)
+    series_ok = [int(row["global_step"]) for row in drill_rows] == list(range(1, steps_total + 1))
     log = open(os.path.join(run_dir(drill), "log.txt")).read()
     resumes = log.count("resumed from")
     skipped = log.count("auto-resume: skipped")
@@ -220,12 +239,13 @@ def main():
           f"partial file left behind): {phases['mid-write']}")
     print(f"resumes: {resumes}; checkpoints skipped as unreadable on resume: {skipped}; partial files cleaned up: {cleaned}")
     print(f"checkpoint loads checked: {checked}, failures: {len(load_failures)}")
-    print(f"steps logged by the drill run (re-run steps counted again): {len(drill_rows)}; "
-          f"max |loss - uninterrupted loss| at the same step: {loss:.3g}")
+    print(f"steps logged by the drill run (re-run steps counted again): {logged_rows}; "
+          f"max |loss - uninterrupted loss| at the same step: {loss:.3g}; metrics.csv "
+          f"{'is one series of' if series_ok else 'is NOT one series of'} steps 1..{steps_total}")
     print(f"final weights: max |difference| {weights:.3g}; optimizer state: max |difference| {optimizer:.3g} "
           f"(tolerance {TOLERANCE:g})")
     ok = weights <= TOLERANCE and optimizer <= TOLERANCE and loss <= TOLERANCE and not load_failures and skipped == 0 \
-        and len(kills) == args.kills
+        and len(kills) == args.kills and series_ok
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -61,6 +61,7 @@ namespace SimMim.Cli
             });
             try
             {
+                ArgumentEncoding.Check(args);
                 return app.Run(OptsArguments.Normalize(args));
             }
             catch (SimMimUserException e)

@@ -5,8 +5,10 @@ namespace SimMim.Cli;
 
 /// <summary>
 /// SIGINT (Ctrl+C) and SIGTERM ask a training run to stop after its current step and write a checkpoint there,
-/// instead of killing it between checkpoints. A second signal is left to its default action and ends the process at
-/// once; the checkpoints on disk are safe either way (writes are atomic).
+/// instead of killing it between checkpoints. A second signal is only acknowledged: a double Ctrl+C, or a launcher
+/// that passes on the signal the terminal already sent, would otherwise end the process before that checkpoint. A
+/// third is left to its default action and ends the process at once; the checkpoints on disk are safe either way
+/// (writes are atomic).
 /// </summary>
 public sealed class StopSignals : IDisposable
 {
@@ -18,11 +20,14 @@ public sealed class StopSignals : IDisposable
 
     private readonly CancellationTokenSource _source = new();
     private readonly PosixSignalRegistration[] _registrations;
+    private readonly IAnsiConsole _console;
     private int _count;
     private PosixSignal _first;
 
-    public StopSignals()
+    /// <param name="console">Where the second signal is acknowledged.</param>
+    public StopSignals(IAnsiConsole console)
     {
+        _console = console;
         _registrations =
         [
             PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
@@ -58,9 +63,20 @@ public sealed class StopSignals : IDisposable
 
     private void OnSignal(PosixSignalContext context)
     {
-        if (Interlocked.Increment(ref _count) > 1) return;
-        _first = context.Signal;
-        context.Cancel = true;
-        _source.Cancel();
+        switch (Interlocked.Increment(ref _count))
+        {
+            case 1:
+                _first = context.Signal;
+                context.Cancel = true;
+                _source.Cancel();
+                break;
+            case 2:
+                context.Cancel = true;
+                // Raw, like Report: the writer of the real console is synchronised, and this runs on the signal's thread.
+                _console.Profile.Out.Writer.WriteLine(
+                    $"received {(context.Signal == PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT")} again: still finishing the step and writing " +
+                    "its checkpoint; a third signal stops at once, without it (the checkpoints already on disk stay intact)");
+                break;
+        }
     }
 }

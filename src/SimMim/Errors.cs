@@ -29,3 +29,13 @@ public sealed class CheckpointException(string message, Exception? inner = null)
 /// <summary>A multi-process launch that cannot work: no MPI library, an unsupported MPI, a failed MPI call, or ranks
 /// that disagree (e.g. resuming from different checkpoints).</summary>
 public sealed class DistributedException(string message, Exception? inner = null) : SimMimUserException(message, inner);
+
+/// <summary>
+/// An output that cannot be created or written: a file where a folder should be, a read-only or full file system, a
+/// name too long, a run folder another run is writing to. <see cref="Reason"/> is the why alone, for messages that
+/// name the path their own way.
+/// </summary>
+public sealed class OutputException(string message, string reason, Exception? inner = null) : SimMimUserException(message, inner)
+{
+    public string Reason { get; } = reason;
+}

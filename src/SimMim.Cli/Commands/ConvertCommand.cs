@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using SimMim.Checkpoints;
 using SimMim.Config;
+using SimMim.IO;
 using SimMim.Models;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -46,6 +47,8 @@ public sealed class ConvertCommand(IAnsiConsole console) : Command<ConvertComman
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         WeightFile.RequireKnownExtension(settings.Output);
+        // Before anything is read: the converted file can be written where asked.
+        UserPaths.EnsureWritableFile(settings.Output, "the converted weights");
         var config = settings.ModelConfig is { } file ? ConfigLoader.Load(file) : null;
         int? imgSize = settings.ImgSize ?? config?.Data.ImgSize;
         object? loaded = WeightFile.Load(settings.Input);

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using SimMim.Cli.Settings;
+using SimMim.IO;
 using SimMim.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -32,7 +33,7 @@ public sealed class EvalCommand(IAnsiConsole console) : Command<EvalCommand.Sett
             var holdout = HoldoutOption.Validate(Holdout);
             if (!holdout.Successful) return holdout;
             if (Resume is null) return ValidationResult.Error("--resume <CKPT> is required: the checkpoint to evaluate");
-            if (!File.Exists(Resume)) return ValidationResult.Error($"--resume: checkpoint not found: {Resume}");
+            if (UserPaths.FileProblem(Resume) is { } problem) return ValidationResult.Error($"--resume: checkpoint {problem}: {Resume}");
             return base.Validate();
         }
     }

@@ -42,7 +42,7 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         var config = settings.LoadRunConfig();
         return DistributedLaunch.Run(settings, console, (group, console) =>
         {
-            using var signals = new StopSignals();
+            using var signals = new StopSignals(console);
             var observer = new ConsoleTrainingObserver(console);
             var trainer = new FineTuner(config,
                 new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch,

@@ -29,7 +29,7 @@ public sealed class LinprobeCommand(IAnsiConsole console) : Command<LinprobeComm
         var config = settings.LoadRunConfig();
         DistributedLaunch.RefuseParallel("linprobe");
         settings.ApplyThreads();
-        using var signals = new StopSignals();
+        using var signals = new StopSignals(console);
         var observer = new ConsoleTrainingObserver(console);
         var probe = new LinearProbe(config,
             new LinearProbeOptions(settings.Pretrained, settings.Block, settings.Augment, settings.LabelFraction, Holdout: settings.Holdout), observer);

@@ -41,7 +41,7 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
         if (settings.AccumulationSteps is int steps) config = config with { Train = config.Train with { AccumulationSteps = steps } };
         return DistributedLaunch.Run(settings, console, (group, console) =>
         {
-            using var signals = new StopSignals();
+            using var signals = new StopSignals(console);
             var observer = new ConsoleTrainingObserver(console);
             var trainer = new Pretrainer(config, new PretrainOptions(settings.Resume, settings.StepsPerEpoch,
                 Precision: PrecisionOption.Parse(settings.Precision)), observer, group);

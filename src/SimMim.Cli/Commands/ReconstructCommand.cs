@@ -2,6 +2,7 @@ using System.ComponentModel;
 using SimMim.Checkpoints;
 using SimMim.Cli.Settings;
 using SimMim.Data;
+using SimMim.IO;
 using SimMim.Masking;
 using SimMim.Models;
 using SimMim.Visualization;
@@ -23,8 +24,8 @@ public sealed class ReconstructCommand(IAnsiConsole console) : Command<Reconstru
         [Description("Pretraining checkpoint (.pth) whose model to use")]
         public string? Checkpoint { get; init; }
 
-        [CommandOption("--output <PNG>")]
-        [Description("Where to write the grid. Default: reconstruction.png")]
+        [CommandOption("--output <FILE>")]
+        [Description("Where to write the grid; the extension picks the format: .png, .jpg/.jpeg or .webp. Default: reconstruction.png")]
         public string Output { get; init; } = "reconstruction.png";
 
         [CommandOption("--count <N>")]
@@ -48,6 +49,10 @@ public sealed class ReconstructCommand(IAnsiConsole console) : Command<Reconstru
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var config = settings.LoadConfig();
+        // Before the model is built: the grid can be written where asked, in the format its name says.
+        UserPaths.EnsureWritableFile(settings.Output, "the reconstruction grid");
+        ReconstructionGrid.FormatOf(settings.Output);
+        UserPaths.RequireFile(settings.Checkpoint!, "checkpoint", InputKind.Checkpoint);
         settings.ApplyThreads();
         int imgSize = config.Data.ImgSize;
         using var model = ModelFactory.BuildSimMim(config.Model, imgSize);
@@ -55,8 +60,14 @@ public sealed class ReconstructCommand(IAnsiConsole console) : Command<Reconstru
         IMaskGenerator masks = MaskGenerators.FromConfig(config.Data, model.ModelPatchSize);
         int seed = settings.Seed ?? config.Seed;
         using var samples = settings.Images.Length > 0
-            ? ReconstructionSamples.FromImages(settings.Images.Select(ImageDecoder.Decode), imgSize, masks, seed)
+            ? ReconstructionSamples.FromFiles(settings.Images, imgSize, masks, seed)
             : ReconstructionSamples.Take(DatasetFactory.Open(config.Data.DataPath), imgSize, masks, settings.Count, seed);
+        foreach (string warning in samples.Warnings)
+        {
+            // Written past Spectre's wrapping, so that a long path keeps the warning one line.
+            console.Markup("[yellow]warning:[/] ");
+            console.Profile.Out.Writer.WriteLine(warning);
+        }
         ReconstructionGrid.Write(model, samples, settings.Output);
         console.MarkupLineInterpolated($"wrote [green]{settings.Output}[/] ({samples.Images.shape[0]} images)");
         return 0;

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using SimMim.Config;
+using SimMim.IO;
 using Spectre.Console.Cli;
 
 namespace SimMim.Cli.Settings;
@@ -23,8 +24,8 @@ public class RunSettings : OutputSettings
     {
         var result = base.Validate();
         if (!result.Successful) return result;
-        if (Pretrained is not null && !File.Exists(Pretrained))
-            return Spectre.Console.ValidationResult.Error($"--pretrained: checkpoint not found: {Pretrained}");
+        if (Pretrained is not null && UserPaths.FileProblem(Pretrained) is { } problem)
+            return Spectre.Console.ValidationResult.Error($"--pretrained: checkpoint {problem}: {Pretrained}");
         if (!(LabelFraction > 0 && LabelFraction <= 1))
             return Spectre.Console.ValidationResult.Error($"--label-fraction must be in (0, 1], got {LabelFraction}");
         return HoldoutOption.Validate(Holdout);

@@ -29,6 +29,8 @@ public static class Benchmark
         ArgumentOutOfRangeException.ThrowIfNegative(options.WarmupSteps);
         var data = config.Data;
         int batch = data.BatchSize, size = data.ImgSize;
+        // The input pipeline's data first: a missing data path or an unwritable temporary folder fails before minutes of timing.
+        using var input = BenchmarkInput.Open(data, config.Seed);
 
         random.manual_seed(config.Seed);
         using SimMimModel model = ModelFactory.BuildSimMim(config.Model, size);
@@ -61,7 +63,9 @@ public static class Benchmark
 
         progress?.Invoke("input pipeline");
         int workers = Math.Max(1, data.NumWorkers);
-        var (inputRate, inputSource) = MeasureInput(data, masks, workers, options.InputBatches, config.Seed);
+        double inputRate = InputPipelineThroughput.Measure(input.Dataset, new PretrainTransform(data.ImgSize), masks, data.BatchSize,
+            workers, options.InputBatches, config.Seed);
+        string inputSource = input.Source;
 
         var flops = ModelFlops.SimMim(config.Model, size);
         double trainRate = batch / (train.StepMs / 1000), inferenceRate = batch / (inferenceMs / 1000);
@@ -111,25 +115,5 @@ public static class Benchmark
         for (int i = 0; i < batch; i++)
             masks.Generate(rng, values.AsSpan(i * masks.TokenCount, masks.TokenCount));
         return tensor(values, [batch, masks.TokenGrid, masks.TokenGrid]);
-    }
-
-    /// <summary>
-    /// The pretraining loader over DATA.DATA_PATH; without one (or the built-in procedural set, which has no files), over
-    /// a temporary folder of JPEG and PNG files a quarter larger than DATA.IMG_SIZE, enough for four batches.
-    /// </summary>
-    private static (double ImagesPerSec, string Source) MeasureInput(DataConfig data, IMaskGenerator masks, int workers,
-        int batches, int seed)
-    {
-        var transform = new PretrainTransform(data.ImgSize);
-        if (data.DataPath is { Length: > 0 } path && path != "builtin")
-        {
-            var dataset = DatasetFactory.Open(path);
-            return (InputPipelineThroughput.Measure(dataset, transform, masks, data.BatchSize, workers, batches, seed), path);
-        }
-        int count = Math.Max(4 * data.BatchSize, 64), side = data.ImgSize * 5 / 4;
-        using var folder = SampleImageFolder.Create(count, side, seed);
-        var files = new ImageFolderDataset(folder.Root);
-        double rate = InputPipelineThroughput.Measure(files, transform, masks, data.BatchSize, workers, batches, seed);
-        return (rate, $"temporary folder: {count} JPEG/PNG files of {side}x{side}");
     }
 }

@@ -1,3 +1,4 @@
+using SimMim.IO;
 using SkiaSharp;
 
 namespace SimMim.Benchmarking;
@@ -9,6 +10,8 @@ namespace SimMim.Benchmarking;
 /// </summary>
 public sealed class SampleImageFolder : IDisposable
 {
+    private const string What = "the temporary folder of sample images (TMPDIR, else /tmp)";
+
     private SampleImageFolder(string root, int count)
     {
         Root = root;
@@ -21,14 +24,16 @@ public sealed class SampleImageFolder : IDisposable
     public int Count { get; }
 
     /// <summary>Writes <paramref name="count"/> size×size images, alternately JPEG (quality 90) and PNG, of smooth colour ramps plus noise.</summary>
+    /// <exception cref="OutputException">The temporary folder cannot be created or written.</exception>
     public static SampleImageFolder Create(int count, int size, int seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
-        string root = Directory.CreateTempSubdirectory("simmim-bench-images").FullName;
+        string root = UserPaths.CreateTemporaryDirectory("simmim-bench-images", What);
         try
         {
-            string classDir = Directory.CreateDirectory(Path.Combine(root, "sample")).FullName;
+            string classDir = Path.Combine(root, "sample");
+            UserPaths.CreateDirectory(classDir, What);
             var rng = new Random(seed);
             using var bitmap = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque));
             for (int i = 0; i < count; i++)
@@ -37,8 +42,7 @@ public sealed class SampleImageFolder : IDisposable
                 bool jpeg = i % 2 == 0;
                 using var image = SKImage.FromBitmap(bitmap);
                 using var encoded = image.Encode(jpeg ? SKEncodedImageFormat.Jpeg : SKEncodedImageFormat.Png, jpeg ? 90 : 100);
-                using var file = File.Create(Path.Combine(classDir, $"{i:D5}.{(jpeg ? "jpg" : "png")}"));
-                encoded.SaveTo(file);
+                UserPaths.WriteFile(Path.Combine(classDir, $"{i:D5}.{(jpeg ? "jpg" : "png")}"), "a sample image", encoded.SaveTo);
             }
             return new SampleImageFolder(root, count);
         }

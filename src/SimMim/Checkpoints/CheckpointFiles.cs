@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using SimMim.IO;
 
 namespace SimMim.Checkpoints;
 
@@ -77,26 +77,12 @@ public static class CheckpointFiles
         var deleted = new List<string>();
         foreach (string path in Directory.EnumerateFiles(directory, $".{Prefix}*.tmp"))
         {
-            if (AtomicFile.TemporaryOwner(Path.GetFileName(path)) is int pid && !IsRunning(pid))
+            if (AtomicFile.TemporaryOwner(Path.GetFileName(path)) is int pid && !LocalProcesses.IsRunning(pid))
             {
                 File.Delete(path);
                 deleted.Add(path);
             }
         }
         return deleted;
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        if (pid == Environment.ProcessId) return true;
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 }

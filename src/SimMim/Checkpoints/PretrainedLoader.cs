@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SimMim.IO;
 using SimMim.Models;
 using SimMim.Models.Vit;
 using TorchSharp;
@@ -34,6 +35,7 @@ public static partial class PretrainedLoader
     /// <exception cref="CheckpointException">Unreadable file, or a tensor whose shape does not fit (the key is named).</exception>
     public static LoadResult LoadPretrained(string path, MaskedImageEncoder encoder)
     {
+        UserPaths.RequireFile(path, "pretrained checkpoint", InputKind.Checkpoint);
         object? checkpoint = TorchFile.Load(path);
         try
         {

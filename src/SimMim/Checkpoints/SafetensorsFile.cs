@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SimMim.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,12 +39,10 @@ public static class SafetensorsFile
     /// <inheritdoc cref="Load"/>
     public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) LoadWithMetadata(string path)
     {
-        if (!File.Exists(path))
-            throw new CheckpointException($"{path}: file not found");
+        using FileStream stream = UserPaths.OpenRead(path, "safetensors file", InputKind.Checkpoint);
         var tensors = new Dictionary<string, Tensor>();
         try
         {
-            using var stream = File.OpenRead(path);
             Span<byte> prefix = stackalloc byte[8];
             stream.ReadExactly(prefix);
             ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
@@ -87,8 +86,9 @@ public static class SafetensorsFile
     }
 
     /// <summary>Writes <paramref name="tensors"/> (any device, any layout) in the given order. Atomic.</summary>
+    /// <exception cref="OutputException">The file cannot be written; a previous file of that name is untouched.</exception>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
-        AtomicFile.Write(path, stream => Save(stream, tensors, metadata));
+        UserPaths.ReplaceAtomically(path, "safetensors file", stream => Save(stream, tensors, metadata));
 
     /// <inheritdoc cref="Save(string, IReadOnlyDictionary{string, Tensor}, IReadOnlyDictionary{string, string}?)"/>
     public static void Save(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)

@@ -1,4 +1,5 @@
 using System.Collections;
+using SimMim.IO;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.PyBridge;
@@ -32,6 +33,7 @@ public static class TrainingCheckpoint
 
     public static string FileName(int epoch) => CheckpointFiles.EpochEnd(epoch);
 
+    /// <exception cref="OutputException">The file cannot be written; a previous file of that name is untouched.</exception>
     public static void Save(string path, nn.Module model, OptimizerHelper optimizer, TrainingState state)
     {
         using var scope = NewDisposeScope();
@@ -53,7 +55,7 @@ public static class TrainingCheckpoint
             ["config"] = state.ConfigYaml,
             ["rng_state"] = random.get_rng_state(),
         };
-        TorchFile.Save(path, checkpoint);
+        UserPaths.ReplaceAtomically(path, "checkpoint", stream => TorchFile.Save(stream, checkpoint, Path.GetFileNameWithoutExtension(path)));
         // PyBridge's unpickler makes these outside any dispose scope; free them now rather than at some later GC.
         TorchFile.DisposeTensors(checkpoint["optimizer"]);
         ReleaseSerializationBuffers();
@@ -71,6 +73,7 @@ public static class TrainingCheckpoint
     /// <exception cref="CheckpointException">Missing, corrupt (including a checksum mismatch) or not a training checkpoint.</exception>
     public static IDictionary Read(string path)
     {
+        UserPaths.RequireFile(path, "checkpoint", InputKind.Checkpoint);
         IDictionary checkpoint = TorchFile.Load(path) as IDictionary
             ?? throw new CheckpointException($"{path}: not a training checkpoint (no dict at the top)");
         if (checkpoint["model"] is not IDictionary || checkpoint["epoch"] is null)
@@ -119,6 +122,7 @@ public static class TrainingCheckpoint
     /// <summary>Loads only the weights: from a training checkpoint ('model' entry) or a plain state dict.</summary>
     public static void LoadWeights(string path, nn.Module model)
     {
+        UserPaths.RequireFile(path, "checkpoint", InputKind.Checkpoint);
         object? checkpoint = TorchFile.Load(path);
         try
         {

@@ -1,3 +1,4 @@
+using SimMim.IO;
 using static TorchSharp.torch;
 
 namespace SimMim.Checkpoints;
@@ -17,7 +18,12 @@ public static class WeightFile
     }
 
     /// <summary>The whole file: for safetensors its tensors as a dict, for torch.save files what <see cref="TorchFile.Load(string)"/> gives.</summary>
-    public static object? Load(string path) => IsSafetensors(path) ? SafetensorsFile.Load(path) : TorchFile.Load(path);
+    /// <exception cref="CheckpointException">Missing, a folder, corrupt or unsupported; the message names it.</exception>
+    public static object? Load(string path)
+    {
+        UserPaths.RequireFile(path, "checkpoint", InputKind.Checkpoint);
+        return IsSafetensors(path) ? SafetensorsFile.Load(path) : TorchFile.Load(path);
+    }
 
     /// <summary>
     /// Writes a state dict. A torch.save file gets <c>{'model': state}</c> when <paramref name="wrapInModel"/> (what the
@@ -28,10 +34,11 @@ public static class WeightFile
     {
         RequireKnownExtension(path);
         if (IsSafetensors(path))
+        {
             SafetensorsFile.Save(path, state, new Dictionary<string, string> { ["format"] = "pt" });
-        else if (wrapInModel)
-            TorchFile.Save(path, new Dictionary<string, object?> { ["model"] = state });
-        else
-            TorchFile.Save(path, state);
+            return;
+        }
+        object value = wrapInModel ? new Dictionary<string, object?> { ["model"] = state } : state;
+        UserPaths.ReplaceAtomically(path, "weights file", stream => TorchFile.Save(stream, value, Path.GetFileNameWithoutExtension(path)));
     }
 }

@@ -1,3 +1,4 @@
+using SimMim.IO;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -41,13 +42,8 @@ public static class ConfigLoader
             string cycle = string.Join(" -> ", chain.Append(fullPath).Select(Path.GetFileName));
             throw new ConfigException($"{includedFrom}: BASE cycle: {cycle}");
         }
-        if (!File.Exists(fullPath))
-        {
-            throw new ConfigException(includedFrom is null
-                ? $"{path}: config file not found"
-                : $"{includedFrom}: BASE file not found: {path}");
-        }
-        YamlMappingNode? root = Parse(File.ReadAllText(fullPath), path);
+        UserPaths.RequireFile(path, includedFrom is null ? "config file" : "BASE file", InputKind.Config, includedFrom);
+        YamlMappingNode? root = Parse(UserPaths.ReadAllText(path, "config file", InputKind.Config), path);
         if (root is null)
         {
             return;

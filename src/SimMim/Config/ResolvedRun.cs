@@ -1,3 +1,5 @@
+using SimMim.IO;
+
 namespace SimMim.Config;
 
 /// <summary>
@@ -23,6 +25,7 @@ public sealed record ResolvedRun(
     double MinLr)
 {
     /// <summary>The learning rates in the config are per 512 images; this scales them to the real batch.</summary>
+    /// <exception cref="ConfigException">MODEL.NAME or TAG is not a single folder name.</exception>
     public static ResolvedRun Resolve(SimMimConfig config, int worldSize = 1)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -37,6 +40,9 @@ public sealed record ResolvedRun(
             return train.AccumulationSteps > 1 ? scaled * train.AccumulationSteps : scaled;
         }
 
+        // Each is one folder of the output path: "../x" would write outside OUTPUT.
+        UserPaths.RequireFolderName(config.Model.Name, "MODEL.NAME");
+        UserPaths.RequireFolderName(config.Tag, "TAG");
         string output = string.IsNullOrEmpty(config.Output) ? "output" : config.Output;
         return new ResolvedRun(
             OutputDir: Path.Combine(output, config.Model.Name, config.Tag),

@@ -1,3 +1,5 @@
+using SimMim.IO;
+
 namespace SimMim.Data;
 
 /// <summary>Chooses a data set from DATA.DATA_PATH.</summary>
@@ -20,10 +22,7 @@ public static class DatasetFactory
         {
             return new ProceduralDataset(BuiltinCount, BuiltinSize);
         }
-        if (!File.Exists(path) && !Directory.Exists(path))
-        {
-            throw new DataException($"data path not found: {path}");
-        }
+        UserPaths.RequireExists(path, "data path", InputKind.Data);
         if (IdxDataset.IsIdxPath(path))
         {
             return IdxDataset.Open(path, split);
@@ -46,8 +45,7 @@ public static class DatasetFactory
         ArgumentNullException.ThrowIfNull(path);
         if (path.Length == 0 || path == "builtin")
             return (new ProceduralDataset(BuiltinCount, BuiltinSize), new ProceduralDataset(BuiltinCount / 4, BuiltinSize, seed: 1));
-        if (!File.Exists(path) && !Directory.Exists(path))
-            throw new DataException($"data path not found: {path}");
+        UserPaths.RequireExists(path, "data path", InputKind.Data);
         if (IdxDataset.IsIdxPath(path))
             return (IdxDataset.Open(path, "train"), IdxDataset.Open(path, "test"));
         string train = Path.Combine(path, "train"), val = Path.Combine(path, "val");

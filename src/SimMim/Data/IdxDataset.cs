@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using SimMim.IO;
 
 namespace SimMim.Data;
 
@@ -148,7 +149,7 @@ public sealed class IdxDataset : IImageDataset
     {
         try
         {
-            using var stream = File.OpenRead(file);
+            using var stream = UserPaths.OpenRead(file, "IDX file", InputKind.Data);
             // Magic bytes, not the name, decide: a gzip stream starts 1F 8B, an IDX header starts 00 00.
             int first = stream.ReadByte();
             stream.Position = 0;

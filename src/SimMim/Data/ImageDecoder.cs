@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using SimMim.IO;
 using SkiaSharp;
 
 namespace SimMim.Data;
@@ -17,17 +18,9 @@ public static class ImageDecoder
     /// <exception cref="DataException">The file cannot be read or decoded; the message names it and says why.</exception>
     public static RgbImage Decode(string path)
     {
-        byte[] bytes;
-        try
-        {
-            // Reading first gives the operating system's reason (missing, permission denied, a symlink loop) rather
-            // than a decoder's generic failure.
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DataException($"cannot read image {path}: {e.Message}", e);
-        }
+        // Reading first gives the operating system's reason (missing, permission denied, a symlink loop) rather
+        // than a decoder's generic failure.
+        byte[] bytes = UserPaths.ReadAllBytes(path, "image", InputKind.Data);
         if (bytes.Length == 0)
         {
             throw new DataException($"cannot decode image {path}: the file is empty");

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SimMim.IO;
 
 namespace SimMim.Data;
 
@@ -24,10 +25,7 @@ public sealed class ImageFolderDataset : IImageDataset
     /// <exception cref="DataException">The folder does not exist, cannot be listed or holds no images at all.</exception>
     public ImageFolderDataset(string root)
     {
-        if (!Directory.Exists(root))
-        {
-            throw new DataException($"data path not found: {root}");
-        }
+        UserPaths.RequireDirectory(root, "image folder", InputKind.Data);
         Root = Path.GetFullPath(root);
         try
         {

@@ -43,17 +43,13 @@ internal sealed class DataParallel : IDisposable
     /// </summary>
     public CancellationToken Token => WorldSize == 1 ? _local : _stop.Token;
 
-    /// <summary>Creates the output directory and opens log.txt on rank 0; the other ranks get a log that keeps nothing.</summary>
-    public RunLog OpenLog(string outputDir)
-    {
-        if (!IsMain) return RunLog.Discard();
-        Directory.CreateDirectory(outputDir);
-        return new RunLog(Path.Combine(outputDir, "log.txt"));
-    }
-
-    /// <summary>metrics.csv on rank 0; the other ranks get a file that keeps nothing.</summary>
-    public MetricsFile OpenMetrics(string outputDir) =>
-        IsMain ? new MetricsFile(Path.Combine(outputDir, "metrics.csv")) : MetricsFile.Discard();
+    /// <summary>
+    /// The run folder: on rank 0 created, checked writable, locked and its log open; on the other ranks one that writes
+    /// nothing.
+    /// </summary>
+    /// <exception cref="OutputException">On rank 0: the folder cannot be written, or another run holds it.</exception>
+    public RunDirectory OpenRunDirectory(string outputDir, ITrainingObserver observer) =>
+        IsMain ? RunDirectory.Open(outputDir, observer) : RunDirectory.Discard(outputDir);
 
     public ITrainingObserver Observer(ITrainingObserver observer) => IsMain ? observer : NullTrainingObserver.Instance;
 

@@ -4,6 +4,7 @@ using SimMim.Config;
 using SimMim.Data;
 using SimMim.Distributed;
 using SimMim.Finetune;
+using SimMim.IO;
 using SimMim.Models;
 using static TorchSharp.torch;
 
@@ -79,6 +80,7 @@ public static class Evaluator
     /// </summary>
     /// <exception cref="CheckpointException">Missing checkpoint or one that does not fit the model.</exception>
     /// <exception cref="DataException">Missing or unreadable data.</exception>
+    /// <exception cref="OutputException">The output folder cannot be created or written.</exception>
     public static EvalReport Run(SimMimConfig config, string checkpointPath, CancellationToken cancellation = default) =>
         Run(config, checkpointPath, holdout: 0, cancellation);
 
@@ -87,8 +89,11 @@ public static class Evaluator
     public static EvalReport Run(SimMimConfig config, string checkpointPath, double holdout, CancellationToken cancellation = default)
     {
         ConfigValidator.Validate(config, ConfigStage.Finetune);
-        if (!File.Exists(checkpointPath))
-            throw new CheckpointException($"{checkpointPath}: checkpoint to evaluate not found");
+        UserPaths.RequireFile(checkpointPath, "checkpoint to evaluate", InputKind.Checkpoint);
+        // Before the data and the model: the report's folder takes files. (No run lock: eval.json is replaced
+        // atomically, so evaluating a checkpoint while its fine-tuning goes on in the same folder is safe.)
+        string outputDir = ResolvedRun.Resolve(config).OutputDir;
+        UserPaths.EnsureWritableDirectory(outputDir, "the run folder");
         var data = config.Data;
         var (_, valSet) = DatasetFactory.OpenSplits(data.DataPath, holdout);
         CheckClasses(valSet, config.Model.NumClasses);
@@ -98,14 +103,12 @@ public static class Evaluator
             Math.Max(1, data.NumWorkers));
         var (result, loss) = Evaluate(encoder, loader, config.Model.NumClasses, cancellation);
         var report = new EvalReport(checkpointPath, data.DataPath, valSet.ClassNames, loss, result);
-        string outputDir = ResolvedRun.Resolve(config).OutputDir;
-        Directory.CreateDirectory(outputDir);
         WriteJson(Path.Combine(outputDir, ReportFileName), report);
         return report;
     }
 
     public static void WriteJson(string path, EvalReport report) =>
-        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, report, s_json));
+        UserPaths.ReplaceAtomically(path, "the evaluation report", stream => JsonSerializer.Serialize(stream, report, s_json));
 
     /// <exception cref="ConfigException">The data has more classes than MODEL.NUM_CLASSES.</exception>
     internal static void CheckClasses(IImageDataset dataset, int numClasses)

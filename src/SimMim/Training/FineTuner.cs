@@ -5,6 +5,7 @@ using SimMim.Data;
 using SimMim.Data.Augment;
 using SimMim.Distributed;
 using SimMim.Finetune;
+using SimMim.IO;
 using SimMim.Models;
 using SimMim.Models.Layers;
 using static TorchSharp.torch;
@@ -60,7 +61,7 @@ public sealed class FineTuner
     /// <param name="observer">Progress; only rank 0's is called.</param>
     /// <param name="group">The data-parallel processes this one belongs to; null = this process alone.</param>
     /// <exception cref="ConfigException">Invalid config or an augmentation this port does not implement.</exception>
-    /// <exception cref="CheckpointException">The pretrained checkpoint does not exist.</exception>
+    /// <exception cref="CheckpointException">The pretrained or the named resume checkpoint is missing (or a folder).</exception>
     public FineTuner(SimMimConfig config, FinetuneOptions? options = null, ITrainingObserver? observer = null,
         IProcessGroup? group = null)
     {
@@ -74,8 +75,9 @@ public sealed class FineTuner
             throw new ConfigException($"the evaluation frequency must be at least 1 epoch, got {_options.EvalFrequency}");
         _observer = observer ?? NullTrainingObserver.Instance;
         _pretrained = _options.PretrainedPath is { Length: > 0 } p ? p : config.Pretrained is { Length: > 0 } c ? c : null;
-        if (_pretrained is not null && !File.Exists(_pretrained))
-            throw new CheckpointException($"{_pretrained}: pretrained checkpoint not found");
+        if (_pretrained is not null)
+            UserPaths.RequireFile(_pretrained, "pretrained checkpoint", InputKind.Checkpoint);
+        TrainingSetup.ExplicitResumePath(_options.ResumePath, config);
         if (!(_options.LabelFraction > 0 && _options.LabelFraction <= 1))
             throw new ConfigException($"label fraction must be in (0, 1], got {_options.LabelFraction}");
         if (MixupOptionsOf(config).Enabled && config.Data.BatchSize % 2 != 0)
@@ -98,14 +100,14 @@ public sealed class FineTuner
     }
 
     /// <summary>Fine-tunes on DATA.DATA_PATH's training split, validating on its validation split.</summary>
-    public FinetuneResult Run(CancellationToken cancellation = default)
-    {
-        var (trainSet, valSet) = DatasetFactory.OpenSplits(_config.Data.DataPath, _options.Holdout);
-        return Run(trainSet, valSet, cancellation);
-    }
+    public FinetuneResult Run(CancellationToken cancellation = default) =>
+        Run(() => DatasetFactory.OpenSplits(_config.Data.DataPath, _options.Holdout), cancellation);
 
     /// <summary>Fine-tunes on the given sets (DATA.DATA_PATH is not read); the label fraction applies to <paramref name="trainSet"/>.</summary>
-    public FinetuneResult Run(IImageDataset trainSet, IImageDataset valSet, CancellationToken cancellation = default)
+    public FinetuneResult Run(IImageDataset trainSet, IImageDataset valSet, CancellationToken cancellation = default) =>
+        Run(() => (trainSet, valSet), cancellation);
+
+    private FinetuneResult Run(Func<(IImageDataset Train, IImageDataset Val)> openSets, CancellationToken cancellation)
     {
         var data = _config.Data;
         var train = _config.Train;
@@ -114,8 +116,10 @@ public sealed class FineTuner
         using var parallel = new DataParallel(_group, cancellation);
         cancellation = parallel.Token;
         var observer = parallel.Observer(_observer);
-        using var log = parallel.OpenLog(outputDir);
-        using var metrics = parallel.OpenMetrics(outputDir);
+        // First, before the data is listed: the folder takes files and no other run writes to it.
+        using var runDirectory = parallel.OpenRunDirectory(outputDir, observer);
+        var log = runDirectory.Log;
+        var (trainSet, valSet) = openSets();
 
         TrainingSetup.ReportDataWarnings(log, observer, trainSet, valSet);
         TrainingSetup.ReportHoldout(valSet, _options.Holdout, log, observer);
@@ -144,13 +148,15 @@ public sealed class FineTuner
         // Each rank draws its own drop path and Mixup/CutMix numbers, as the reference's per-rank seed (SEED + rank) gives.
         int stepSeed = _config.Seed + _group.Rank;
         string configYaml = ConfigWriter.ToYaml(_config);
-        if (parallel.IsMain) File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
         var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, encoder, optimizer, trainStep, log, observer);
         int startEpoch = position.StartEpoch;
         double maxAccuracy = position.MaxAccuracy;
         string? resumeFrom = position.ResumedFrom;
         parallel.Start(encoder, position, data.BatchSize, log);
+        // Only now that the checkpoint fits and the ranks agree: a run refused above leaves the folder's files as they were.
+        runDirectory.WriteConfig(configYaml);
+        using var metrics = runDirectory.OpenMetrics(position.GlobalStep);
         var checkpoints = new RunCheckpoints(outputDir, _config, encoder, optimizer, log, observer, position, writes: parallel.IsMain);
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));

@@ -3,6 +3,7 @@ using SimMim.Checkpoints;
 using SimMim.Config;
 using SimMim.Data;
 using SimMim.Finetune;
+using SimMim.IO;
 using SimMim.Models;
 using SimMim.Models.Vit;
 using TorchSharp;
@@ -60,8 +61,8 @@ public sealed class LinearProbe
         _options = options ?? new LinearProbeOptions();
         _observer = observer ?? NullTrainingObserver.Instance;
         _pretrained = _options.PretrainedPath is { Length: > 0 } p ? p : config.Pretrained is { Length: > 0 } c ? c : null;
-        if (_pretrained is not null && !File.Exists(_pretrained))
-            throw new CheckpointException($"{_pretrained}: pretrained checkpoint not found");
+        if (_pretrained is not null)
+            UserPaths.RequireFile(_pretrained, "pretrained checkpoint", InputKind.Checkpoint);
         if (_options.Block is <= 0)
             throw new ConfigException($"probe block must be at least 1, got {_options.Block}");
         if (!(_options.LabelFraction > 0 && _options.LabelFraction <= 1))
@@ -79,22 +80,23 @@ public sealed class LinearProbe
     };
 
     /// <summary>Probes on DATA.DATA_PATH's training and validation splits.</summary>
-    public LinearProbeResult Run(CancellationToken cancellation = default)
-    {
-        var (trainSet, valSet) = DatasetFactory.OpenSplits(_config.Data.DataPath, _options.Holdout);
-        return Run(trainSet, valSet, cancellation);
-    }
+    public LinearProbeResult Run(CancellationToken cancellation = default) =>
+        Run(() => DatasetFactory.OpenSplits(_config.Data.DataPath, _options.Holdout), cancellation);
 
     /// <summary>Probes on the given training and validation sets (DATA.DATA_PATH is not read).</summary>
-    public LinearProbeResult Run(IImageDataset trainSet, IImageDataset valSet, CancellationToken cancellation = default)
+    public LinearProbeResult Run(IImageDataset trainSet, IImageDataset valSet, CancellationToken cancellation = default) =>
+        Run(() => (trainSet, valSet), cancellation);
+
+    private LinearProbeResult Run(Func<(IImageDataset Train, IImageDataset Val)> openSets, CancellationToken cancellation)
     {
         var data = _config.Data;
         var train = _config.Train;
         int numClasses = _config.Model.NumClasses;
         string outputDir = _run.OutputDir;
-        Directory.CreateDirectory(outputDir);
-        using var log = new RunLog(Path.Combine(outputDir, "log.txt"));
-        using var metrics = new MetricsFile(Path.Combine(outputDir, "metrics.csv"));
+        // First, before the data is listed: the folder takes files and no other run writes to it.
+        using var runDirectory = RunDirectory.Open(outputDir, _observer);
+        var log = runDirectory.Log;
+        var (trainSet, valSet) = openSets();
 
         TrainingSetup.ReportHoldout(valSet, _options.Holdout, log, _observer);
         trainSet = TrainingSetup.PrepareTrainSet(_config, trainSet, _options.LabelFraction);
@@ -139,7 +141,9 @@ public sealed class LinearProbe
         var trainStep = new TrainStep(optimizer, groups, TrainingSetup.CreateSchedule(train, _run, stepsPerEpoch), 1, train.ClipGrad);
         var guard = new NonFiniteGuard(train.MaxNonfiniteSteps);
         string configYaml = ConfigWriter.ToYaml(_config);
-        File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
+        // Only now that the pretrained weights loaded: a probe refused above leaves the folder's files as they were.
+        runDirectory.WriteConfig(configYaml);
+        using var metrics = runDirectory.OpenMetrics(resumedStep: 0);
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
         _observer.RunStarted(new RunStartInfo(outputDir, parameterCount, 0, train.Epochs, stepsPerEpoch, trainSet.Count, null, get_num_threads()));

@@ -50,6 +50,8 @@ public sealed class Pretrainer
     /// <param name="options">Resume point, epoch length, precision, reporting.</param>
     /// <param name="observer">Progress; only rank 0's is called.</param>
     /// <param name="group">The data-parallel processes this one belongs to; null = this process alone.</param>
+    /// <exception cref="ConfigException">Invalid config, or MODEL.NAME / TAG not a single folder name.</exception>
+    /// <exception cref="CheckpointException">The named resume checkpoint is missing (or a folder).</exception>
     public Pretrainer(SimMimConfig config, PretrainOptions? options = null, ITrainingObserver? observer = null,
         IProcessGroup? group = null)
     {
@@ -59,6 +61,8 @@ public sealed class Pretrainer
         _run = ResolvedRun.Resolve(config, _group.WorldSize);
         _options = options ?? new PretrainOptions();
         _observer = observer ?? NullTrainingObserver.Instance;
+        // A named checkpoint that is not there fails now, not after the data and the model are ready.
+        TrainingSetup.ExplicitResumePath(_options.ResumePath, config);
     }
 
     /// <summary>
@@ -75,8 +79,9 @@ public sealed class Pretrainer
         using var parallel = new DataParallel(_group, cancellation);
         cancellation = parallel.Token;
         var observer = parallel.Observer(_observer);
-        using var log = parallel.OpenLog(outputDir);
-        using var metrics = parallel.OpenMetrics(outputDir);
+        // First, before any work: the folder takes files and no other run writes to it.
+        using var runDirectory = parallel.OpenRunDirectory(outputDir, observer);
+        var log = runDirectory.Log;
 
         random.manual_seed(_config.Seed);
         IImageDataset dataset = DatasetFactory.Open(data.DataPath);
@@ -95,11 +100,13 @@ public sealed class Pretrainer
         var trainStep = new TrainStep(optimizer, groups, schedule, accumulation, train.ClipGrad,
             parallel.Reducer(groups.SelectMany(g => g.Parameters)));
         string configYaml = ConfigWriter.ToYaml(_config);
-        if (parallel.IsMain) File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
         var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, model, optimizer, trainStep, log, observer);
         int startEpoch = position.StartEpoch;
         parallel.Start(model, position, data.BatchSize, log);
+        // Only now that the checkpoint fits and the ranks agree: a run refused above leaves the folder's files as they were.
+        runDirectory.WriteConfig(configYaml);
+        using var metrics = runDirectory.OpenMetrics(position.GlobalStep);
         var checkpoints = new RunCheckpoints(outputDir, _config, model, optimizer, log, observer, position, writes: parallel.IsMain);
 
         long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
@@ -153,8 +160,17 @@ public sealed class Pretrainer
             epochLosses.Add(meanLoss);
             if (gridSamples is not null)
             {
-                lastGrid = Path.Combine(outputDir, $"reconstruction_epoch_{epoch}.png");
-                ReconstructionGrid.Write(model, gridSamples, lastGrid);
+                string grid = Path.Combine(outputDir, $"reconstruction_epoch_{epoch}.png");
+                try
+                {
+                    ReconstructionGrid.Write(model, gridSamples, grid);
+                    lastGrid = grid;
+                }
+                catch (OutputException e)
+                {
+                    // Like a failed checkpoint write: said, and the run goes on to its checkpoint.
+                    progress.Warn(e.Message);
+                }
             }
             interrupted = cancellation.IsCancellationRequested;
             string? checkpointPath = progress.EndEpoch(epoch, loader.Skipped, maxAccuracy: 0, interrupted);

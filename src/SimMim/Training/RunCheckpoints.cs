@@ -72,9 +72,9 @@ internal sealed class RunCheckpoints
         {
             if (_writes) TrainingCheckpoint.Save(path, _model, _optimizer, state);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (OutputException e)
         {
-            LastFailure = $"could not write checkpoint {path} ({e.Message}); " +
+            LastFailure = $"could not write checkpoint {path} ({e.Reason}); " +
                           (LastGood is null ? "there is no earlier checkpoint" : $"the previous checkpoint {LastGood} is intact");
             Report(LastFailure);
             return null;

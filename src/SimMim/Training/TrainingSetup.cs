@@ -2,6 +2,7 @@ using System.Collections;
 using SimMim.Checkpoints;
 using SimMim.Config;
 using SimMim.Data;
+using SimMim.IO;
 using SimMim.Models;
 using SimMim.Models.Layers;
 using TorchSharp;
@@ -57,8 +58,8 @@ internal static class TrainingSetup
     {
         string? explicitPath = resumePath is { Length: > 0 } p ? p
             : config.Model.Resume is { Length: > 0 } r ? r : null;
-        if (explicitPath is not null && !File.Exists(explicitPath))
-            throw new CheckpointException($"{explicitPath}: checkpoint to resume from not found");
+        if (explicitPath is not null)
+            UserPaths.RequireFile(explicitPath, "checkpoint to resume from", InputKind.Checkpoint);
         return explicitPath;
     }
 

@@ -1,5 +1,5 @@
-using SimMim.Checkpoints;
 using SimMim.Data;
+using SimMim.IO;
 using SimMim.Models;
 using SkiaSharp;
 using static TorchSharp.torch;
@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace SimMim.Visualization;
 
 /// <summary>
-/// A PNG with one row per image and four columns: original | masked input (masked pixels grey) | reconstruction |
+/// An image (PNG, JPEG or WebP, by the file's extension) with one row per image and four columns: original | masked input (masked pixels grey) | reconstruction |
 /// reconstruction pasted into the visible pixels — the figure of the SimMIM paper.
 /// </summary>
 public static class ReconstructionGrid
@@ -15,8 +15,14 @@ public static class ReconstructionGrid
     private const int Gap = 2;
     private const int MinCellSize = 96;
 
+    // For JPEG and WebP (PNG ignores it): high enough that compression artefacts do not pass for reconstruction errors.
+    private const int Quality = 95;
+
+    /// <exception cref="ConfigException">The extension is not one of <see cref="FormatOf"/>'s.</exception>
+    /// <exception cref="OutputException">The file cannot be written.</exception>
     public static void Write(SimMimModel model, ReconstructionSamples samples, string path)
     {
+        FormatOf(path);
         bool wasTraining = model.training;
         model.eval();
         try
@@ -40,6 +46,7 @@ public static class ReconstructionGrid
     /// <summary>Draws the grid from normalised (N,3,S,S) arrays and an (N,S/patch,S/patch) mask.</summary>
     public static void Render(float[] original, float[] reconstruction, long[] masks, int n, int size, int patch, string path)
     {
+        SKEncodedImageFormat format = FormatOf(path);
         int scale = Math.Max(1, (MinCellSize + size - 1) / size);
         int cell = size * scale, grid = size / patch;
         using var bitmap = new SKBitmap(new SKImageInfo(4 * cell + 5 * Gap, n * cell + (n + 1) * Gap, SKColorType.Rgba8888, SKAlphaType.Opaque));
@@ -59,9 +66,21 @@ public static class ReconstructionGrid
                 }
         }
         using var image = SKImage.FromBitmap(bitmap);
-        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-        AtomicFile.Write(path, stream => png.SaveTo(stream));
+        using var encoded = image.Encode(format, Quality) ?? throw new InvalidOperationException($"SkiaSharp could not encode {format}");
+        UserPaths.ReplaceAtomically(path, "the reconstruction grid", stream => encoded.SaveTo(stream));
     }
+
+    /// <summary>The format <paramref name="path"/>'s extension names: .png, .jpg or .jpeg, .webp (any case).</summary>
+    /// <exception cref="ConfigException">Any other extension: the bytes would not be what the name says.</exception>
+    public static SKEncodedImageFormat FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".png" => SKEncodedImageFormat.Png,
+        ".jpg" or ".jpeg" => SKEncodedImageFormat.Jpeg,
+        ".webp" => SKEncodedImageFormat.Webp,
+        var other => throw new ConfigException(
+            $"{path}: cannot write a reconstruction grid as {(other.Length == 0 ? "a file without an extension" : $"'{other}'")}; " +
+            "the extension picks the format: .png, .jpg, .jpeg or .webp"),
+    };
 
     private static SKColor Pixel(float[] data, int image, int x, int y, int size)
     {

@@ -109,10 +109,10 @@ public class BadDataTests
         Assert.Equal(6, inline.Skipped.TakeStandInCount());
         var warnings = inline.Skipped.TakeWarnings();
         Assert.Equal(6, warnings.Count);
-        Assert.All(warnings, w => Assert.StartsWith("skipped an unreadable image: cannot ", w));
+        Assert.All(warnings, w => Assert.StartsWith("skipped an unreadable image: ", w));
         Assert.Contains(warnings, w => w.Contains(dir.Combine("d_empty.png")) && w.Contains("the file is empty"));
-        Assert.Contains(warnings, w => w.Contains(dir.Combine("f_dangling.jpg")) && w.Contains("cannot read image"));
-        Assert.Contains(warnings, w => w.Contains(dir.Combine("g_loop.jpg")) && w.Contains("cannot read image"));
+        Assert.Contains(warnings, w => w.Contains($"{dir.Combine("f_dangling.jpg")}: image not found: it is a symbolic link to "));
+        Assert.Contains(warnings, w => w.Contains($"{dir.Combine("g_loop.jpg")}: image cannot be read (Too many levels of symbolic links"));
         Assert.Contains(warnings, w => w.Contains(dir.Combine("b_corrupt.jpg")));
         Assert.Contains(warnings, w => w.Contains(dir.Combine("c_truncated.png")));
         Assert.Contains(warnings, w => w.Contains(dir.Combine("e_text.png")) && w.Contains("not an image"));

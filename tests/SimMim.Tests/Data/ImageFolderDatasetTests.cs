@@ -149,7 +149,7 @@ public class ImageFolderDatasetTests
         Assert.IsType<ProceduralDataset>(DatasetFactory.Open(""));
         Assert.IsType<ProceduralDataset>(DatasetFactory.Open("builtin"));
         string missing = dir.Combine("missing");
-        Assert.Equal($"data path not found: {missing}", Assert.Throws<DataException>(() => DatasetFactory.Open(missing)).Message);
+        Assert.Equal($"{missing}: data path not found", Assert.Throws<DataException>(() => DatasetFactory.Open(missing)).Message);
         WriteBmp(dir.Combine("x.bmp"), 1, 2, 3);
         Assert.IsType<ImageFolderDataset>(DatasetFactory.Open(dir.Path));
         Assert.Throws<DataException>(() => DatasetFactory.Open(dir.Combine("x.bmp")));

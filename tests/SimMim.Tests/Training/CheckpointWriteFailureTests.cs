@@ -47,4 +47,22 @@ public class CheckpointWriteFailureTests
         Assert.True(File.Exists(Path.Combine(dir, CheckpointFiles.MidEpoch(0, 2))));
         Assert.EndsWith(CheckpointFiles.EpochEnd(0), result.LastCheckpoint);
     }
+
+    [Fact]
+    public void AReconstructionGridThatCannotBeWrittenIsReportedAndTheRunGoesOnToItsCheckpoint()
+    {
+        var config = PretrainTestConfigs.Swin(PretrainTestConfigs.TempDir(), epochs: 1);
+        string dir = PretrainTestConfigs.RunDir(config);
+        Directory.CreateDirectory(dir);
+        string grid = Path.Combine(dir, "reconstruction_epoch_0.png");
+        File.CreateSymbolicLink(AtomicFile.TemporaryPath(grid), "/dev/full");
+
+        var recorder = new RunRecorder();
+        var result = new Pretrainer(config, new PretrainOptions(MaxStepsPerEpoch: 2), recorder).Run();
+
+        Assert.Contains(recorder.Messages, m => m.StartsWith($"cannot write the reconstruction grid {grid}: No space left on device"));
+        Assert.Null(result.LastReconstruction);
+        Assert.Equal(Path.Combine(dir, CheckpointFiles.EpochEnd(0)), result.LastCheckpoint);
+        Assert.True(File.Exists(result.LastCheckpoint));
+    }
 }
