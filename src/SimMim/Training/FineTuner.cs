@@ -146,7 +146,7 @@ public sealed class FineTuner
         string configYaml = ConfigWriter.ToYaml(_config);
         if (parallel.IsMain) File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
-        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, encoder, optimizer, trainStep, log, observer);
+        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, encoder, optimizer, trainStep, stepsPerEpoch, log, observer);
         int startEpoch = position.StartEpoch;
         double maxAccuracy = position.MaxAccuracy;
         string? resumeFrom = position.ResumedFrom;

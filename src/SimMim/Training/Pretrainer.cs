@@ -97,7 +97,7 @@ public sealed class Pretrainer
         string configYaml = ConfigWriter.ToYaml(_config);
         if (parallel.IsMain) File.WriteAllText(Path.Combine(outputDir, "config.yaml"), configYaml);
 
-        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, model, optimizer, trainStep, log, observer);
+        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, model, optimizer, trainStep, stepsPerEpoch, log, observer);
         int startEpoch = position.StartEpoch;
         parallel.Start(model, position, data.BatchSize, log);
         var checkpoints = new RunCheckpoints(outputDir, _config, model, optimizer, log, observer, position, writes: parallel.IsMain);
