@@ -1,7 +1,6 @@
 using SimMim.Checkpoints;
-using SimMim.Cli;
+using static SimMim.Tests.Cli.CliRunner;
 using SimMim.Models;
-using Spectre.Console.Testing;
 using static TorchSharp.torch;
 
 namespace SimMim.Tests.Interop;
@@ -64,13 +63,5 @@ public class PretrainedSafetensorsTests
         (code, lines) = Run(["finetune", .. ReferenceCheckpoints.CliArgs(c, dir.File("out2"), "--resume", safetensors)]);
         Assert.Equal(2, code);
         Assert.Equal($"error: {safetensors}: a safetensors file (weights only), not a torch.save checkpoint", Assert.Single(lines));
-    }
-
-    private static (int ExitCode, string[] Lines) Run(params string[] args)
-    {
-        var console = new TestConsole();
-        console.Profile.Width = 400;
-        int code = SimMimApp.Run(args, console);
-        return (code, console.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 }

@@ -1,6 +1,5 @@
 using SimMim.Checkpoints;
-using SimMim.Cli;
-using Spectre.Console.Testing;
+using static SimMim.Tests.Cli.CliRunner;
 
 namespace SimMim.Tests.Interop;
 
@@ -10,14 +9,6 @@ namespace SimMim.Tests.Interop;
 /// </summary>
 public class ReferenceCheckpointCliTests
 {
-    private static (int ExitCode, string[] Lines) Run(params string[] args)
-    {
-        var console = new TestConsole();
-        console.Profile.Width = 400;
-        int code = SimMimApp.Run(args, console);
-        return (code, console.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-    }
-
     private static string TempOutput() => Directory.CreateTempSubdirectory("simmim-ref-cli").FullName;
 
     [Theory]
