@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # Parity fixtures are generated, never committed: the PyTorch reference's weights, outputs and gradients.
 /usr/bin/python3 tools/parity/make_fixtures.py "${SIMMIM_PARITY_DIR:-tests/fixtures/parity}"
+# Checkpoints shaped as the reference's main_simmim.py / main_finetune.py write them (pickled yacs config and all).
+/usr/bin/python3 tools/parity/make_reference_checkpoints.py "${SIMMIM_REFERENCE_CHECKPOINTS_DIR:-tests/fixtures/reference-checkpoints}"
 log=$(mktemp)
 status=0
 DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 dotnet test SimMim.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?

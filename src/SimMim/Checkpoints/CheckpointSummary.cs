@@ -35,9 +35,19 @@ public static class CheckpointSummary
         Tensor { NumberOfElements: 1 } t when is_floating_point(t) => t.to(ScalarType.Float64).item<double>().ToString("G6", CultureInfo.InvariantCulture),
         Tensor { NumberOfElements: 1 } t when t.dtype is not ScalarType.Bool => t.to(ScalarType.Int64).item<long>().ToString(CultureInfo.InvariantCulture),
         Tensor t => $"tensor {t.dtype} ({string.Join(", ", t.shape)})",
-        PickledObject o => $"<{o.ClassName}> (not loaded: an opaque pickled object)",
+        PickledObject o => $"<{o.ClassName}> (not loaded: an opaque pickled object{Contents(o)})",
         IDictionary d => $"dict, {d.Count} entries",
         ICollection c => $"sequence, {c.Count} items",
         _ => value.GetType().Name,
     };
+
+    // A reference checkpoint's yacs config is a dict subclass: its top-level keys show what it is without building it.
+    private static string Contents(PickledObject o)
+    {
+        if (o.Entries.Count == 0) return "";
+        var keys = o.Entries.Keys.Take(MaxKeysShown).Select(k => Convert.ToString(k, CultureInfo.InvariantCulture));
+        return $"; {o.Entries.Count} entries: {string.Join(", ", keys)}{(o.Entries.Count > MaxKeysShown ? ", ..." : "")}";
+    }
+
+    private const int MaxKeysShown = 12;
 }

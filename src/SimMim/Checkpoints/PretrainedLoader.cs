@@ -31,15 +31,23 @@ public static partial class PretrainedLoader
     // The ViT table ends with 3 rows for cls→token, token→cls and cls→cls (spec §3.1).
     private const int VitExtraTokens = 3;
 
-    /// <summary>Reads a training checkpoint (its 'model' entry) or a plain state dict and loads it into <paramref name="encoder"/>.</summary>
+    /// <summary>
+    /// Reads a training checkpoint (its 'model' entry), a plain state dict or a <c>.safetensors</c> file (the reference's
+    /// key layout, or Hugging Face's as <c>simmim convert</c> writes it) and loads it into <paramref name="encoder"/>.
+    /// </summary>
     /// <exception cref="CheckpointException">Unreadable file, or a tensor whose shape does not fit (the key is named).</exception>
     public static LoadResult LoadPretrained(string path, MaskedImageEncoder encoder)
     {
         UserPaths.RequireFile(path, "pretrained checkpoint", InputKind.Checkpoint);
-        object? checkpoint = TorchFile.Load(path);
+        object? checkpoint = WeightFile.Load(path);
         try
         {
-            return LoadPretrained(TorchFile.StateDict(checkpoint, path), encoder, path);
+            var state = TorchFile.StateDict(checkpoint, path);
+            if (CheckpointLayouts.Detect(state) is not (CheckpointLayout.HuggingFaceSwin or CheckpointLayout.HuggingFaceBeit))
+                return LoadPretrained(state, encoder, path);
+            // The tensors the conversion makes (joined q/k/v, Swin's shift masks) are freed with this scope.
+            using var scope = NewDisposeScope();
+            return LoadPretrained(HuggingFaceKeys.ToReference(state, path, encoder.ImgSize), encoder, path);
         }
         finally
         {

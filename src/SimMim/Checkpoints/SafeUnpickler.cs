@@ -14,14 +14,25 @@ namespace SimMim.Checkpoints;
 /// Python's pickle, no code path here looks a name up to call it.
 /// </summary>
 /// <remarks>
+/// Objects of other classes keep their contents: what SETITEM(S) set goes to <see cref="PickledObject.Entries"/>
+/// (dict subclasses such as the reference's yacs CfgNode), what APPEND(S) add to <see cref="PickledObject.Items"/>,
+/// what BUILD gives to <see cref="PickledObject.State"/>. copyreg's helpers, which pickle uses for plain
+/// <c>object.__reduce_ex__</c> (<c>__newobj__</c>, and <c>_reconstructor</c> below protocol 2), are read as what they
+/// stand for — "an instance of this class" — and also build only a <see cref="PickledObject"/>.
 /// Values: None → null, bool, int → long (or <see cref="BigInteger"/> beyond 64 bits), float → double, str and
 /// protocol-0/1 byte strings → string, bytes → byte[], tuple → object?[], list → List&lt;object?&gt;, dict and
 /// OrderedDict → <see cref="PickleDict"/>, set → HashSet&lt;object?&gt;, tensors → <see cref="Tensor"/>.
-/// Malformed input throws <see cref="InvalidDataException"/>.
+/// Malformed input throws <see cref="InvalidDataException"/> (or <see cref="NotSupportedException"/> for a storage
+/// type it does not know), never anything else; no length or size in the file is trusted before it is checked
+/// against what is left of the stream or of the storage.
 /// </remarks>
 internal sealed class SafeUnpickler(Stream input, Func<object?[], Tensor> persistentLoad)
 {
-    private enum Callable { RebuildFromType, RebuildTensor, RebuildTensorV2, RebuildParameter, RebuildParameterWithState, OrderedDict, Size, Set, FrozenSet }
+    private enum Callable
+    {
+        RebuildFromType, RebuildTensor, RebuildTensorV2, RebuildParameter, RebuildParameterWithState, OrderedDict, Size, Set,
+        FrozenSet, Reconstructor, NewObject, NewObjectEx,
+    }
 
     private sealed class StorageType(ScalarType dtype)
     {
@@ -51,6 +62,13 @@ internal sealed class SafeUnpickler(Stream input, Func<object?[], Tensor> persis
         ["__builtin__.set"] = Callable.Set,
         ["builtins.frozenset"] = Callable.FrozenSet,
         ["__builtin__.frozenset"] = Callable.FrozenSet,
+        // copyreg's reduce helpers (copy_reg below protocol 3): interpreted here, never looked up or called.
+        ["copyreg._reconstructor"] = Callable.Reconstructor,
+        ["copy_reg._reconstructor"] = Callable.Reconstructor,
+        ["copyreg.__newobj__"] = Callable.NewObject,
+        ["copy_reg.__newobj__"] = Callable.NewObject,
+        ["copyreg.__newobj_ex__"] = Callable.NewObjectEx,
+        ["copy_reg.__newobj_ex__"] = Callable.NewObjectEx,
     }.Concat(StorageClasses.Select(s => KeyValuePair.Create("torch." + s.Name, (object)new StorageType(s.DType))))
      .ToDictionary();
 
@@ -87,7 +105,7 @@ internal sealed class SafeUnpickler(Stream input, Func<object?[], Tensor> persis
                 case 0x47: Push(BinaryPrimitives.ReadDoubleBigEndian(ReadExactly(8))); break;           // BINFLOAT
                 case 0x49: Push(ParseTextInt(ReadLine())); break;                                       // INT
                 case 0x4c: Push(ParseTextLong(ReadLine())); break;                                      // LONG
-                case 0x46: Push(double.Parse(ReadLine(), CultureInfo.InvariantCulture)); break;         // FLOAT
+                case 0x46: Push(ParseTextFloat(ReadLine())); break;                                     // FLOAT
                 case 0x58: Push(Utf8(ReadExactly(ReadLength(4)))); break;                               // BINUNICODE
                 case 0x8c: Push(Utf8(ReadExactly(ReadExactly(1)[0]))); break;                           // SHORT_BINUNICODE
                 case 0x8d: Push(Utf8(ReadExactly(ReadLength(8)))); break;                               // BINUNICODE8
@@ -108,7 +126,7 @@ internal sealed class SafeUnpickler(Stream input, Func<object?[], Tensor> persis
                 case 0x64: Push(SetItems(new PickleDict(), PopMark())); break;       // DICT
                 case 0x8f: Push(new HashSet<object?>()); break;                      // EMPTY_SET
                 case 0x91: Push(new HashSet<object?>(PopMark())); break;             // FROZENSET
-                case 0x61: Append(Peek(), [Pop()]); break;                           // APPEND
+                case 0x61: { var item = Pop(); Append(Peek(), [item]); break; }     // APPEND (the item is on top)
                 case 0x65: { var items = PopMark(); Append(Peek(), items); break; }  // APPENDS
                 case 0x90: { var items = PopMark(); Append(Peek(), items); break; }  // ADDITEMS
                 case 0x73: { var v = Pop(); var k = Pop(); SetItems(Peek(), [k, v]); break; }   // SETITEM
@@ -155,23 +173,83 @@ internal sealed class SafeUnpickler(Stream input, Func<object?[], Tensor> persis
             : SetItems(new PickleDict { IsOrderedDict = true }, Pairs(args[0])),
         Callable.Size => args.Length == 1 && args[0] is object?[] dims ? dims : throw new InvalidDataException("torch.Size without a tuple"),
         Callable.Set or Callable.FrozenSet => new HashSet<object?>(args.Length == 1 && args[0] is IEnumerable<object?> items ? items : []),
+        Callable.NewObject => args.Length >= 1 ? Instance(args[0], args[1..]) : throw new InvalidDataException("__newobj__ without a class"),
+        Callable.NewObjectEx => args.Length == 3 && args[1] is object?[] positional ? Instance(args[0], positional)
+            : throw new InvalidDataException("__newobj_ex__ with unexpected arguments"),
+        Callable.Reconstructor => Reconstruct(args),
         PickledGlobal g => new PickledObject(g.FullName, args),
         _ => throw new InvalidDataException($"pickle calls something that is not a global ({callable?.GetType().Name ?? "None"})"),
     };
 
-    /// <summary>(storage, storage_offset, size, stride, ...): a strided view of the storage, as PyTorch builds it.</summary>
+    /// <summary>An instance of a pickled class, built as nothing but its name and arguments.</summary>
+    private static PickledObject Instance(object? cls, object?[] args) => cls is PickledGlobal g
+        ? new PickledObject(g.FullName, args)
+        : throw new InvalidDataException($"an instance of {cls?.GetType().Name ?? "None"}, which is not a class name");
+
+    /// <summary>
+    /// copyreg._reconstructor(cls, base, state), how protocols 0–1 pickle an object without its own reduce: for a
+    /// dict or list subclass (yacs' CfgNode) the state is its contents, kept as the object's entries or items.
+    /// </summary>
+    private static PickledObject Reconstruct(object?[] args)
+    {
+        if (args.Length != 3)
+            throw new InvalidDataException("_reconstructor with unexpected arguments");
+        var instance = Instance(args[0], []);
+        switch (args[2])
+        {
+            case PickleDict contents when args[1] is PickledGlobal { Name: "dict" }:
+                foreach (var (key, value) in contents) instance.Entries[key] = value;
+                break;
+            case List<object?> contents when args[1] is PickledGlobal { Name: "list" }:
+                instance.Items.AddRange(contents);
+                break;
+            case null:
+                break;
+            default:
+                // Any other builtin base (int, str, tuple…): its value is recorded as an argument.
+                instance = new PickledObject(instance.ClassName, [args[2]]);
+                break;
+        }
+        return instance;
+    }
+
+    /// <summary>The rank-count limit of a rebuilt tensor: libtorch's own, and far above any checkpoint's.</summary>
+    private const int MaxDimensions = 64;
+
+    /// <summary>
+    /// (storage, storage_offset, size, stride, ...): a strided view of the storage, as PyTorch builds it. Everything is
+    /// checked before libtorch sees it, so a corrupt file is an <see cref="InvalidDataException"/>, never a native
+    /// error or a read outside the storage.
+    /// </summary>
     private static Tensor RebuildTensor(object?[] args)
     {
         if (args.Length < 4 || args[0] is not Tensor storage || args[2] is not object?[] sizeItems || args[3] is not object?[] strideItems)
             throw new InvalidDataException("_rebuild_tensor with unexpected arguments");
+        // Storages come from persistent ids as 1-D contiguous tensors (a legacy storage view is a slice of one). Any
+        // other tensor here is a corrupt or hostile pickle passing a rebuilt view, whose element count says nothing
+        // about the memory behind it.
+        if (storage.Dimensions != 1 || (storage.NumberOfElements > 1 && storage.stride(0) != 1))
+            throw new InvalidDataException("_rebuild_tensor on something that is not a storage");
         long offset = ToLong(args[1]);
         long[] size = [.. sizeItems.Select(ToLong)], stride = [.. strideItems.Select(ToLong)];
-        if (size.Length != stride.Length || offset < 0 || size.Any(s => s < 0) || stride.Any(s => s < 0))
+        if (size.Length != stride.Length || size.Length > MaxDimensions || offset < 0 || size.Any(s => s < 0) || stride.Any(s => s < 0))
             throw new InvalidDataException("tensor with inconsistent size/stride");
-        long last = offset + size.Zip(stride, (s, st) => s == 0 ? 0 : (s - 1) * st).Sum();
-        if (size.All(s => s > 0) && last >= storage.NumberOfElements)
-            throw new InvalidDataException($"tensor reaches element {last} of a storage of {storage.NumberOfElements}");
-        return storage.as_strided(size, stride, offset);
+        long count = storage.NumberOfElements;
+        if (offset > count)
+            throw new InvalidDataException($"tensor starts at element {offset} of a storage of {count}");
+        try
+        {
+            long elements = size.Aggregate(1L, (n, s) => checked(n * s));
+            long last = offset + size.Zip(stride, (s, st) => s == 0 ? 0 : checked((s - 1) * st)).Aggregate(0L, (a, b) => checked(a + b));
+            if (elements > 0 && last >= count)
+                throw new InvalidDataException($"tensor reaches element {last} of a storage of {count}");
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidDataException("tensor size/stride overflow");
+        }
+        // A legacy storage view starts inside its root storage; as_strided counts from the root.
+        return storage.as_strided(size, stride, storage.storage_offset() + offset);
     }
 
     private static void Build(object? target, object? state)
@@ -206,7 +284,8 @@ internal sealed class SafeUnpickler(Stream input, Func<object?[], Tensor> persis
                     dict[items[i] ?? throw new InvalidDataException("a dict key is None")] = items[i + 1];
                 break;
             case PickledObject o:
-                for (int i = 0; i < items.Count; i += 2) o.Items.Add(new[] { items[i], items[i + 1] });
+                for (int i = 0; i < items.Count; i += 2)
+                    o.Entries[items[i] ?? throw new InvalidDataException("a dict key is None")] = items[i + 1];
                 break;
             default: throw new InvalidDataException($"SETITEM on {target?.GetType().Name ?? "None"}");
         }
@@ -275,21 +354,35 @@ internal sealed class SafeUnpickler(Stream input, Func<object?[], Tensor> persis
     private static object DecodeLong(byte[] bytes)
     {
         var value = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;   // the cast keeps a long a long
     }
 
     private static object ParseTextInt(string text) => text switch
     {
         "00" => false,
         "01" => true,
-        _ => long.Parse(text, CultureInfo.InvariantCulture),
+        _ => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value) ? value
+            : ParseTextLong(text),
     };
 
     private static object ParseTextLong(string text)
     {
-        var value = BigInteger.Parse(text.TrimEnd('L'), CultureInfo.InvariantCulture);
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        if (!BigInteger.TryParse(text.TrimEnd('L'), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            throw new InvalidDataException($"pickle integer '{Shorten(text)}' is not a number");
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;   // the cast keeps a long a long
     }
+
+    /// <summary>Protocol 0's FLOAT: Python's repr of a float, including inf and nan.</summary>
+    private static double ParseTextFloat(string text) => text switch
+    {
+        "inf" => double.PositiveInfinity,
+        "-inf" => double.NegativeInfinity,
+        "nan" => double.NaN,
+        _ => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ? value
+            : throw new InvalidDataException($"pickle float '{Shorten(text)}' is not a number"),
+    };
+
+    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "..." : text;
 
     private static long ToLong(object? value) => value switch
     {

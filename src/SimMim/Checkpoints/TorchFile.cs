@@ -28,7 +28,10 @@ public static class TorchFile
         try
         {
             using var stream = File.OpenRead(path);
-            return IsZip(stream) ? LoadZip(stream) : LoadLegacy(stream);
+            if (IsZip(stream)) return LoadZip(stream);
+            if (IsSafetensors(stream))
+                throw new CheckpointException($"{path}: a safetensors file (weights only), not a torch.save checkpoint");
+            return LoadLegacy(stream);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException or NotSupportedException)
         {
@@ -103,6 +106,7 @@ public static class TorchFile
                     pending.Push(o.Arguments);
                     pending.Push(o.State);
                     pending.Push(o.Items);
+                    pending.Push(o.Entries);
                     break;
                 case IEnumerable items:
                     foreach (object? child in items) pending.Push(child);
@@ -119,6 +123,16 @@ public static class TorchFile
         return read == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
     }
 
+    /// <summary>safetensors' start: an 8-byte little-endian header length that fits the file, then the JSON header's '{'.</summary>
+    private static bool IsSafetensors(Stream stream)
+    {
+        Span<byte> head = stackalloc byte[9];
+        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Position = 0;
+        return read == head.Length && head[8] == '{'
+            && BinaryPrimitives.ReadUInt64LittleEndian(head) <= (ulong)(stream.Length - 8);
+    }
+
     private static object? LoadZip(Stream stream)
     {
         using var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
@@ -132,27 +146,36 @@ public static class TorchFile
             if (reader.ReadToEnd().Trim() != "little")
                 throw new NotSupportedException("big-endian checkpoint");
         }
+        if (ClaimsImpossibleSize(pklEntry, stream))
+            throw new InvalidDataException("data.pkl claims an impossible size");
         var storages = new Dictionary<string, Tensor>();
         using var pickle = new MemoryStream();
         using (var s = OpenChecked(pklEntry)) s.CopyTo(pickle);
         pickle.Position = 0;
         return new SafeUnpickler(pickle, pid =>
         {
-            var (dtype, key, _) = ParsePersistentId(pid);
+            var (dtype, key, numel) = ParsePersistentId(pid);
             if (storages.TryGetValue(key, out var cached)) return cached;
             var entry = archive.GetEntry(prefix + "data/" + key)
                 ?? throw new InvalidDataException($"storage record data/{key} is missing");
             long elementSize = ElementSize(dtype);
-            // Deflate cannot exceed ~1032:1, so a larger claimed size is a lie (a zip bomb) and is never allocated.
-            if (entry.Length > Math.Max(entry.CompressedLength, 1) * 1100)
+            if (ClaimsImpossibleSize(entry, stream))
                 throw new InvalidDataException($"storage record data/{key} claims an impossible size");
             if (entry.Length % elementSize != 0)
                 throw new InvalidDataException($"storage record data/{key} has {entry.Length} bytes, not a whole number of {dtype}");
+            // torch.save records the storage's element count in the persistent id too; both must agree.
+            if (numel >= 0 && numel != entry.Length / elementSize)
+                throw new InvalidDataException($"storage record data/{key} has {entry.Length / elementSize} elements, its tensors claim {numel}");
             var storage = empty(entry.Length / elementSize, dtype);
             using (var data = OpenChecked(entry)) ReadInto(storage, data, entry.Length);
             return storages[key] = storage;
         }).Load();
     }
+
+    // Nothing is allocated for a size the file cannot hold: a record's stored bytes lie inside the file, and deflate
+    // cannot exceed ~1032:1, so a larger claimed size is a lie (a bit flip, a zip bomb).
+    private static bool ClaimsImpossibleSize(ZipArchiveEntry entry, Stream archive) =>
+        entry.CompressedLength > archive.Length || entry.Length > Math.Max(entry.CompressedLength, 1) * 1100;
 
     // Every record read is checked against its zip CRC-32: a corrupt checkpoint fails to load instead of loading wrong.
     private static Crc32CheckedStream OpenChecked(ZipArchiveEntry entry) =>
@@ -174,19 +197,27 @@ public static class TorchFile
         if (Next(stream) is IDictionary sysInfo && sysInfo["little_endian"] is false)
             throw new NotSupportedException("big-endian checkpoint");
         var storages = new Dictionary<string, Tensor>();
+        long claimedBytes = 0;
         var result = new SafeUnpickler(stream, pid =>
         {
             var (dtype, key, numel) = ParsePersistentId(pid);
             if (!storages.TryGetValue(key, out var root))
             {
-                if (numel < 0 || numel * ElementSize(dtype) > stream.Length)
-                    throw new InvalidDataException($"storage {key} claims {numel} elements");
+                // Every storage's bytes follow the pickles, so all of them together must fit in what is left.
+                long elementSize = ElementSize(dtype);
+                if (numel < 0 || numel > (stream.Length - stream.Position - claimedBytes) / elementSize)
+                    throw new InvalidDataException($"storage {key} claims {numel} elements, more than the file holds");
+                claimedBytes += numel * elementSize;
                 root = storages[key] = empty(numel, dtype);
             }
             // view_metadata (view_key, offset, view_size): a slice of the root storage.
-            return pid.Length > 5 && pid[5] is object?[] { Length: 3 } view && view[1] is long offset && view[2] is long size
-                ? root.narrow(0, offset, size)
-                : root;
+            if (pid.Length > 5 && pid[5] is object?[] { Length: 3 } view && view[1] is long offset && view[2] is long size)
+            {
+                if (offset < 0 || size < 0 || offset > root.NumberOfElements - size)
+                    throw new InvalidDataException($"storage view [{offset}, +{size}) lies outside storage {key}");
+                return root.narrow(0, offset, size);
+            }
+            return root;
         }).Load();
         if (Next(stream) is not List<object?> keys)
             throw new InvalidDataException("legacy storage key list missing");

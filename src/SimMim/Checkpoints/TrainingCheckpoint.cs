@@ -2,7 +2,6 @@ using System.Collections;
 using SimMim.IO;
 using TorchSharp;
 using TorchSharp.Modules;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace SimMim.Checkpoints;
@@ -16,8 +15,24 @@ namespace SimMim.Checkpoints;
 /// <param name="StepInEpoch">Steps already done of epoch <c>Epoch + 1</c> (a mid-epoch checkpoint); 0 at an epoch end.</param>
 /// <param name="EpochLossSum">Sum of the finite losses of those steps, so the epoch's mean survives a resume.</param>
 /// <param name="EpochLossCount">How many losses that sum holds.</param>
+/// <param name="EpochOnly">The checkpoint records where the run stands by its epoch alone, as the reference's own
+/// main_simmim.py / main_finetune.py files do (their lr_scheduler holds no step count): GlobalStep and
+/// LastScheduleUpdate are unknown until <see cref="AtEndOfEpoch"/> supplies the run's epoch length.</param>
 public sealed record TrainingState(int Epoch, long GlobalStep, long LastScheduleUpdate, string ConfigYaml, double MaxAccuracy = 0,
-    int StepInEpoch = 0, double EpochLossSum = 0, int EpochLossCount = 0);
+    int StepInEpoch = 0, double EpochLossSum = 0, int EpochLossCount = 0, bool EpochOnly = false)
+{
+    /// <summary>
+    /// An <see cref="EpochOnly"/> state placed at the end of its epoch with <paramref name="stepsPerEpoch"/> loader
+    /// iterations per epoch: the reference's scheduler was last updated at k = (Epoch + 1)·n − 1 (spec §4.4), so the
+    /// lr schedule, a pure function of the step, continues where it left off. Other states are returned unchanged.
+    /// </summary>
+    public TrainingState AtEndOfEpoch(int stepsPerEpoch)
+    {
+        if (!EpochOnly) return this;
+        long steps = (Epoch + 1L) * stepsPerEpoch;
+        return this with { GlobalStep = steps, LastScheduleUpdate = steps - 1, EpochOnly = false };
+    }
+}
 
 /// <summary>
 /// Reads and writes training checkpoints as PyTorch zip files (torch.load opens them) with the reference's layout:
@@ -26,6 +41,9 @@ public sealed record TrainingState(int Epoch, long GlobalStep, long LastSchedule
 /// 'step_in_epoch', 'epoch_loss_sum', 'epoch_loss_count'). Files are written with <see cref="TorchFile"/>, so
 /// PyTorch loads them with weights_only=True (floats such as 'max_accuracy' and the optimizer's lr are 0-d float64
 /// tensors there), and read with its safe reader. Writes are atomic (see <see cref="AtomicFile"/>).
+/// Checkpoints written by the reference's own scripts are read too: their pickled yacs config stays an opaque
+/// <see cref="PickledObject"/>, their timm scheduler state is not needed (our schedule is a function of the step),
+/// and their position is the epoch alone (<see cref="TrainingState.EpochOnly"/>).
 /// </summary>
 public static class TrainingCheckpoint
 {
@@ -44,7 +62,7 @@ public static class TrainingCheckpoint
         var checkpoint = new Dictionary<string, object>
         {
             ["model"] = modelState,
-            ["optimizer"] = OptimizerToDictionary(optimizer),
+            ["optimizer"] = OptimizerStateDict.From(optimizer),
             ["lr_scheduler"] = new Dictionary<string, object> { ["last_step"] = state.LastScheduleUpdate },
             ["max_accuracy"] = state.MaxAccuracy,
             ["epoch"] = state.Epoch,
@@ -85,33 +103,33 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>Loads what <see cref="Read"/> returned into the model (strictly) and optimizer; frees its tensors.</summary>
-    /// <exception cref="CheckpointException">The weights do not fit the model (another architecture or config).</exception>
+    /// <exception cref="CheckpointException">The weights or the optimizer state do not fit (another architecture or
+    /// config), or a position entry is not a number.</exception>
     public static TrainingState Apply(IDictionary checkpoint, string path, nn.Module model, OptimizerHelper? optimizer)
     {
         try
         {
-            StateDicts.LoadStrict(model, TorchFile.StateDict(checkpoint, path), path);
-            // No dispose scope here: the optimizer keeps the tensors load_py makes as its new state.
-            if (optimizer is not null && checkpoint["optimizer"] is IDictionary optimizerState)
-            {
-                using var buffer = new MemoryStream();
-                PyTorchPickler.PickleStateDict(buffer, FloatsFromTensors(optimizerState), leaveOpen: true);
-                buffer.Position = 0;
-                optimizer.load_py(buffer);
-            }
-            if (checkpoint["rng_state"] is Tensor rng)
-                random.set_rng_state(rng);
+            // Read the position first: a malformed entry must fail before the model or optimizer is touched.
+            // The reference's files have no global_step: their position is the epoch (TrainingState.EpochOnly).
+            bool epochOnly = checkpoint["global_step"] is null;
             long lastUpdate = checkpoint["lr_scheduler"] is IDictionary scheduler && scheduler["last_step"] is { } last
-                ? Convert.ToInt64(last) : -1;
-            return new TrainingState(
-                Convert.ToInt32(checkpoint["epoch"] ?? -1),
-                Convert.ToInt64(checkpoint["global_step"] ?? 0L),
+                ? Integer(last, "lr_scheduler.last_step", path) : -1;
+            var state = new TrainingState(
+                (int)Integer(checkpoint["epoch"], "epoch", path, int.MaxValue),
+                Integer(checkpoint["global_step"] ?? 0L, "global_step", path),
                 lastUpdate,
                 checkpoint["config"] as string ?? "",
                 Double(checkpoint["max_accuracy"]),
-                Convert.ToInt32(checkpoint["step_in_epoch"] ?? 0),
+                (int)Integer(checkpoint["step_in_epoch"] ?? 0L, "step_in_epoch", path, int.MaxValue),
                 Double(checkpoint["epoch_loss_sum"]),
-                Convert.ToInt32(checkpoint["epoch_loss_count"] ?? 0));
+                (int)Integer(checkpoint["epoch_loss_count"] ?? 0L, "epoch_loss_count", path, int.MaxValue),
+                epochOnly);
+            StateDicts.LoadStrict(model, TorchFile.StateDict(checkpoint, path), path);
+            if (optimizer is not null && checkpoint["optimizer"] is IDictionary optimizerState)
+                OptimizerStateDict.Restore(optimizer, optimizerState, path);
+            if (checkpoint["rng_state"] is Tensor rng)
+                random.set_rng_state(rng);
+            return state;
         }
         finally
         {
@@ -119,11 +137,11 @@ public static class TrainingCheckpoint
         }
     }
 
-    /// <summary>Loads only the weights: from a training checkpoint ('model' entry) or a plain state dict.</summary>
+    /// <summary>Loads only the weights: from a training checkpoint ('model' entry), a plain state dict or a safetensors file.</summary>
     public static void LoadWeights(string path, nn.Module model)
     {
         UserPaths.RequireFile(path, "checkpoint", InputKind.Checkpoint);
-        object? checkpoint = TorchFile.Load(path);
+        object? checkpoint = WeightFile.Load(path);
         try
         {
             StateDicts.LoadStrict(model, TorchFile.StateDict(checkpoint, path), path);
@@ -137,36 +155,28 @@ public static class TrainingCheckpoint
     /// <summary>The newest checkpoint in <paramref name="directory"/> (see <see cref="CheckpointFiles"/>), or null when there is none.</summary>
     public static string? FindLatest(string directory) => CheckpointFiles.NewestFirst(directory).FirstOrDefault();
 
-    // Floats are written as 0-d float64 tensors (PyTorch's weights-only loader has no float opcode).
+    // Floats are written as 0-d float64 tensors (PyTorch's weights-only loader has no float opcode); the reference's
+    // files have Python floats.
     private static double Double(object? value) => value switch
     {
-        Tensor t => t.item<double>(),
-        IConvertible c => c.ToDouble(null),
+        Tensor { NumberOfElements: 1 } t => t.to_type(ScalarType.Float64).item<double>(),
+        double d => d,
+        long l => l,
         _ => 0,
     };
 
-    /// <summary>
-    /// Param-group hyper-parameters (lr, betas, eps, weight_decay) come back as 0-d float64 tensors (see
-    /// <see cref="TorchFile"/>); PyBridge's optimizer loader wants doubles.
-    /// </summary>
-    private static IDictionary FloatsFromTensors(IDictionary optimizerState)
+    /// <summary>An integer entry (a Python int, or a one-element tensor) within [-1, <paramref name="max"/>].</summary>
+    private static long Integer(object? value, string key, string path, long max = long.MaxValue)
     {
-        if (optimizerState["param_groups"] is IList groups)
+        long? number = value switch
         {
-            foreach (IDictionary group in groups.OfType<IDictionary>())
-            {
-                foreach (object key in group.Keys.Cast<object>().ToList())
-                    group[key] = ToDouble(group[key]);
-            }
-        }
-        return optimizerState;
-
-        static object? ToDouble(object? value) => value switch
-        {
-            Tensor { dtype: ScalarType.Float64, Dimensions: 0 } t => t.item<double>(),
-            object?[] tuple => tuple.Select(ToDouble).ToArray(),
-            _ => value,
+            long l => l,
+            bool b => b ? 1 : 0,
+            Tensor { NumberOfElements: 1 } t when !is_floating_point(t) => t.to_type(ScalarType.Int64).item<long>(),
+            _ => null,
         };
+        return number is long n && n >= -1 && n <= max ? n
+            : throw new CheckpointException($"{path}: '{key}' is not an integer in [-1, {max}] ({CheckpointSummary.Describe(value)})");
     }
 
     // Serialising the optimizer state goes through large managed buffers (a MemoryStream that doubles up to twice the
@@ -177,15 +187,5 @@ public static class TrainingCheckpoint
     {
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect();
-    }
-
-    // PyBridge writes an optimizer's state in PyTorch's layout to a stream; reading that back gives the nested
-    // dictionary we embed under 'optimizer', so the whole checkpoint is one torch.save-compatible file.
-    private static Hashtable OptimizerToDictionary(OptimizerHelper optimizer)
-    {
-        using var buffer = new MemoryStream();
-        optimizer.save_py(buffer, leaveOpen: true);
-        buffer.Position = 0;
-        return PyTorchUnpickler.UnpickleStateDict(buffer);
     }
 }

@@ -149,7 +149,7 @@ public sealed class FineTuner
         int stepSeed = _config.Seed + _group.Rank;
         string configYaml = ConfigWriter.ToYaml(_config);
 
-        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, encoder, optimizer, trainStep, log, observer);
+        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, encoder, optimizer, trainStep, stepsPerEpoch, log, observer);
         int startEpoch = position.StartEpoch;
         double maxAccuracy = position.MaxAccuracy;
         string? resumeFrom = position.ResumedFrom;

@@ -101,7 +101,7 @@ public sealed class Pretrainer
             parallel.Reducer(groups.SelectMany(g => g.Parameters)));
         string configYaml = ConfigWriter.ToYaml(_config);
 
-        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, model, optimizer, trainStep, log, observer);
+        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, model, optimizer, trainStep, stepsPerEpoch, log, observer);
         int startEpoch = position.StartEpoch;
         parallel.Start(model, position, data.BatchSize, log);
         // Only now that the checkpoint fits and the ranks agree: a run refused above leaves the folder's files as they were.

@@ -67,12 +67,13 @@ internal static class TrainingSetup
     /// Where a run starts: after an explicit checkpoint (<see cref="ExplicitResumePath"/>), else, with
     /// TRAIN.AUTO_RESUME, after the newest checkpoint in the output directory that reads back intact (unreadable ones
     /// are skipped and reported), else at TRAIN.START_EPOCH. Weights, optimizer, schedule position, the step within
-    /// the epoch and the best accuracy are restored.
+    /// the epoch and the best accuracy are restored. A checkpoint of the reference's own scripts records only its
+    /// epoch: the run starts at epoch + 1 as the reference's does, at step (epoch + 1)·<paramref name="stepsPerEpoch"/>.
     /// </summary>
     /// <exception cref="CheckpointException">The explicit checkpoint is unusable, or a checkpoint does not fit the
     /// model (a different architecture: resuming past it would overwrite it).</exception>
     public static RunPosition Resume(string? resumePath, SimMimConfig config, string outputDir, nn.Module model,
-        OptimizerHelper optimizer, TrainStep trainStep, RunLog log, ITrainingObserver observer)
+        OptimizerHelper optimizer, TrainStep trainStep, int stepsPerEpoch, RunLog log, ITrainingObserver observer)
     {
         string? explicitPath = ExplicitResumePath(resumePath, config);
         if (explicitPath is not null)
@@ -101,10 +102,12 @@ internal static class TrainingSetup
 
         RunPosition Resumed(string path, IDictionary checkpoint)
         {
-            var state = TrainingCheckpoint.Apply(checkpoint, path, model, optimizer);
+            var applied = TrainingCheckpoint.Apply(checkpoint, path, model, optimizer);
+            var state = applied.AtEndOfEpoch(stepsPerEpoch);
             trainStep.LastScheduleUpdate = state.LastScheduleUpdate;
             string where = state.StepInEpoch == 0 ? $"after epoch {state.Epoch}" : $"epoch {state.Epoch + 1} at step {state.StepInEpoch}";
-            log.Write($"resumed from {path} ({where}, global step {state.GlobalStep}, max accuracy {state.MaxAccuracy:F2} %)");
+            string derived = applied.EpochOnly ? $" = (epoch + 1) × {stepsPerEpoch} steps: the file records only its epoch" : "";
+            log.Write($"resumed from {path} ({where}, global step {state.GlobalStep}{derived}, max accuracy {state.MaxAccuracy:F2} %)");
             return new RunPosition(state.Epoch + 1, state.GlobalStep, state.MaxAccuracy, path, state.StepInEpoch,
                 state.EpochLossSum, state.EpochLossCount);
         }

@@ -86,7 +86,7 @@ public class ConvertInspectCliTests
             """, dir.File("ref.pth"));
         var (code, lines) = Run("inspect", dir.File("ref.pth"));
         Assert.Equal(0, code);
-        Assert.Contains("config: <yacs.config.CfgNode> (not loaded: an opaque pickled object)", lines);
+        Assert.Contains("config: <yacs.config.CfgNode> (not loaded: an opaque pickled object; 1 entries: A)", lines);
         Assert.Contains("epoch: 5", lines);
     }
 

@@ -2,10 +2,12 @@ using SimMim.Training;
 
 namespace SimMim.Tests.Training;
 
-/// <summary>Records a run's per-step losses (by global step), epochs and messages; can act after a chosen step.</summary>
+/// <summary>Records a run's per-step losses and lrs (by global step), epochs and messages; can act after a chosen step.</summary>
 internal sealed class RunRecorder(Action<StepReport>? afterStep = null) : ITrainingObserver
 {
     public SortedDictionary<long, double> Losses { get; } = [];
+
+    public SortedDictionary<long, double> Lrs { get; } = [];
 
     public List<EpochReport> Epochs { get; } = [];
 
@@ -18,6 +20,7 @@ internal sealed class RunRecorder(Action<StepReport>? afterStep = null) : ITrain
     public void StepFinished(StepReport report)
     {
         Losses[report.GlobalStep] = report.Loss;
+        Lrs[report.GlobalStep] = report.Lr;
         afterStep?.Invoke(report);
     }
 
