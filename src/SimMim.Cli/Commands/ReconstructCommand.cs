@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using SimMim.Checkpoints;
 using SimMim.Cli.Settings;
+using SimMim.Config;
 using SimMim.Data;
 using SimMim.Masking;
 using SimMim.Models;
@@ -39,15 +40,17 @@ public sealed class ReconstructCommand(IAnsiConsole console) : Command<Reconstru
         {
             if (string.IsNullOrEmpty(Checkpoint))
                 return ValidationResult.Error("--checkpoint is required");
-            if (Count < 1)
-                return ValidationResult.Error($"--count must be at least 1, got {Count}");
-            return base.Validate();
+            var result = FlagChecks.First(OptionRanges.ReconstructCount.Check("--count", Count),
+                Seed is int seed ? ConfigRanges.Of("SEED").Check("--seed", seed) : null);
+            return result.Successful ? base.Validate() : result;
         }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var config = settings.LoadConfig();
+        int images = settings.Images.Length > 0 ? settings.Images.Length : settings.Count;
+        ConfigValidator.ValidateRun(config, ConfigStage.Pretrain, training: false, batch: images);
         settings.ApplyThreads();
         int imgSize = config.Data.ImgSize;
         using var model = ModelFactory.BuildSimMim(config.Model, imgSize);

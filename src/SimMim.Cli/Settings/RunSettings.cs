@@ -25,8 +25,7 @@ public class RunSettings : OutputSettings
         if (!result.Successful) return result;
         if (Pretrained is not null && !File.Exists(Pretrained))
             return Spectre.Console.ValidationResult.Error($"--pretrained: checkpoint not found: {Pretrained}");
-        if (!(LabelFraction > 0 && LabelFraction <= 1))
-            return Spectre.Console.ValidationResult.Error($"--label-fraction must be in (0, 1], got {LabelFraction}");
-        return HoldoutOption.Validate(Holdout);
+        return FlagChecks.First(OptionRanges.LabelFraction.Check("--label-fraction", LabelFraction),
+            OptionRanges.Holdout.Check("--holdout", Holdout));
     }
 }

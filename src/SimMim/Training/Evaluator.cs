@@ -86,7 +86,8 @@ public static class Evaluator
     /// (<see cref="DatasetFactory.OpenSplits(string, double)"/>) when <paramref name="holdout"/> &gt; 0.</summary>
     public static EvalReport Run(SimMimConfig config, string checkpointPath, double holdout, CancellationToken cancellation = default)
     {
-        ConfigValidator.Validate(config, ConfigStage.Finetune);
+        ConfigValidator.ValidateRun(config, ConfigStage.Finetune, training: false);
+        OptionRanges.Holdout.Require("--holdout", holdout);
         if (!File.Exists(checkpointPath))
             throw new CheckpointException($"{checkpointPath}: checkpoint to evaluate not found");
         var data = config.Data;
