@@ -7,6 +7,7 @@ namespace SimMim.Cli;
 /// </summary>
 public static class OptsArguments
 {
+    /// <exception cref="ConfigException">--opts with nothing after it.</exception>
     public static string[] Normalize(IReadOnlyList<string> args)
     {
         var result = new List<string>(args.Count);
@@ -17,8 +18,12 @@ public static class OptsArguments
                 result.Add(args[i]);
                 continue;
             }
+            int first = i + 1;
             while (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
                 result.Add("--opts=" + args[++i]);
+            // Without this, a bare --opts vanished and the verb ran with the config's own values.
+            if (i < first)
+                throw new ConfigException("--opts needs KEY VALUE pairs, e.g. --opts TRAIN.EPOCHS 2 DATA.BATCH_SIZE 32");
         }
         return result.ToArray();
     }

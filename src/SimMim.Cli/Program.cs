@@ -8,11 +8,32 @@ return SimMimApp.Run(args, AnsiConsole.Console);
 
 namespace SimMim.Cli
 {
-    /// <summary>Wires the verbs and turns user errors into one line and an exit code; bugs keep their stack trace.</summary>
+    /// <summary>
+    /// Wires the verbs and turns user errors into one line on standard error and an exit code; bugs keep their stack
+    /// trace. Results go to <c>console</c> (standard output).
+    /// </summary>
     public static class SimMimApp
     {
-        public static int Run(string[] args, IAnsiConsole console)
+        /// <summary>Each verb's settings class, for the checks made before Spectre parses (<see cref="FlagValues"/>).</summary>
+        public static IReadOnlyDictionary<string, Type> SettingsByVerb { get; } = new Dictionary<string, Type>
         {
+            ["pretrain"] = typeof(PretrainCommand.Settings),
+            ["finetune"] = typeof(FinetuneCommand.Settings),
+            ["linprobe"] = typeof(LinprobeCommand.Settings),
+            ["eval"] = typeof(EvalCommand.Settings),
+            ["reconstruct"] = typeof(ReconstructCommand.Settings),
+            ["benchmark"] = typeof(BenchmarkCommand.Settings),
+            ["convert"] = typeof(ConvertCommand.Settings),
+            ["inspect"] = typeof(InspectCommand.Settings),
+            ["mpi-check"] = typeof(MpiCheckCommand.Settings),
+        };
+
+        /// <param name="args">The command line.</param>
+        /// <param name="console">Standard output: tables, progress, results.</param>
+        /// <param name="errors">Standard error: error lines and warnings. Default: the process's standard error.</param>
+        public static int Run(string[] args, IAnsiConsole console, IAnsiConsole? errors = null)
+        {
+            var errorConsole = errors is null ? ErrorConsole.Standard() : new ErrorConsole(errors);
             // Large tensors stay in the heap between steps instead of being unmapped and faulted in again.
             SimMim.Hardware.NativeHeap.KeepLargeBlocks();
             var app = new CommandApp();
@@ -20,6 +41,7 @@ namespace SimMim.Cli
             {
                 config.SetApplicationName("simmim");
                 config.ConfigureConsole(console);
+                config.Settings.Registrar.RegisterInstance(errorConsole);
                 config.PropagateExceptions();
                 config.UseStrictParsing();
                 config.AddCommand<PretrainCommand>("pretrain")
@@ -62,28 +84,23 @@ namespace SimMim.Cli
             try
             {
                 ArgumentEncoding.Check(args);
-                return app.Run(OptsArguments.Normalize(args));
+                string[] normalized = OptsArguments.Normalize(args);
+                if (normalized.Length > 0 && SettingsByVerb.TryGetValue(normalized[0], out Type? settings))
+                {
+                    FlagValues.Check(normalized[1..], settings);
+                }
+                return app.Run(normalized);
             }
             catch (SimMimUserException e)
             {
-                WriteError(console, e.Message);
+                errorConsole.Error(e.Message);
                 return e.ExitCode;
             }
             catch (CommandAppException e)
             {
-                WriteError(console, e.Message);
+                errorConsole.Error(e.Message);
                 return 2;
             }
-        }
-
-        /// <summary>
-        /// One line however long: Spectre wraps markup at the console width (80 when output is redirected), which
-        /// would split an error naming a long path across lines in a log.
-        /// </summary>
-        internal static void WriteError(IAnsiConsole console, string message)
-        {
-            console.Markup("[red]error:[/] ");
-            console.Profile.Out.Writer.WriteLine(message);
         }
     }
 }

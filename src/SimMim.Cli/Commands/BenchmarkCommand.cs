@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using SimMim.Benchmarking;
 using SimMim.Cli.Settings;
+using SimMim.Config;
 using SimMim.Hardware;
 using SimMim.Models.Layers;
 using SimMim.Training;
@@ -30,9 +31,9 @@ public sealed class BenchmarkCommand(IAnsiConsole console) : Command<BenchmarkCo
         {
             var result = base.Validate();
             if (!result.Successful) return result;
-            if (Steps < 1) return ValidationResult.Error($"--steps must be at least 1, got {Steps}");
-            if (Warmup < 0) return ValidationResult.Error($"--warmup must not be negative, got {Warmup}");
-            return PrecisionOption.Validate(Precision);
+            result = FlagChecks.First(OptionRanges.BenchmarkSteps.Check("--steps", Steps),
+                OptionRanges.BenchmarkWarmup.Check("--warmup", Warmup));
+            return result.Successful ? PrecisionOption.Validate(Precision) : result;
         }
     }
 

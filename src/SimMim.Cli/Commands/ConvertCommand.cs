@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using SimMim.Checkpoints;
+using SimMim.Cli.Settings;
 using SimMim.Config;
 using SimMim.IO;
 using SimMim.Models;
@@ -36,11 +37,11 @@ public sealed class ConvertCommand(IAnsiConsole console) : Command<ConvertComman
 
         public override ValidationResult Validate()
         {
+            if (ModelConfig is "")
+                return ValidationResult.Error("--model-config needs a value: --model-config <FILE>");
             if (To is not null and not ("reference" or "hf"))
                 return ValidationResult.Error($"--to must be reference or hf, got '{To}'");
-            if (ImgSize is <= 0)
-                return ValidationResult.Error($"--img-size must be positive, got {ImgSize}");
-            return ValidationResult.Success();
+            return FlagChecks.First(ImgSize is int size ? ConfigRanges.Of("DATA.IMG_SIZE").Check("--img-size", size) : null);
         }
     }
 
@@ -82,6 +83,7 @@ public sealed class ConvertCommand(IAnsiConsole console) : Command<ConvertComman
     private static void CheckFits(Dictionary<string, Tensor> state, SimMimConfig config, string configFile)
     {
         bool pretrain = CheckpointLayouts.Detect(state) == CheckpointLayout.ReferencePretrain;
+        ConfigValidator.ValidateRun(config, pretrain ? ConfigStage.Pretrain : ConfigStage.Finetune, training: false, batch: 0);
         using nn.Module model = pretrain
             ? ModelFactory.BuildSimMim(config.Model, config.Data.ImgSize)
             : ModelFactory.BuildEncoder(config.Model, config.Data.ImgSize, forSimMim: false);

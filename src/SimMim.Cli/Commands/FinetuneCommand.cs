@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using SimMim.Cli.Rendering;
 using SimMim.Cli.Settings;
+using SimMim.Config;
 using SimMim.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -8,7 +9,7 @@ using Spectre.Console.Cli;
 namespace SimMim.Cli.Commands;
 
 /// <summary>`simmim finetune`: the reference's main_finetune.py (from scratch without --pretrained).</summary>
-public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneCommand.Settings>
+public sealed class FinetuneCommand(IAnsiConsole console, ErrorConsole errors) : Command<FinetuneCommand.Settings>
 {
     public sealed class Settings : RunSettings
     {
@@ -32,8 +33,9 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         {
             var result = base.Validate();
             if (!result.Successful) return result;
-            if (EvalFrequency < 1) return ValidationResult.Error($"--eval-freq must be at least 1, got {EvalFrequency}");
-            return PrecisionOption.Validate(Precision);
+            result = FlagChecks.First(OptionRanges.EvalFrequency.Check("--eval-freq", EvalFrequency),
+                StepsPerEpoch is int steps ? OptionRanges.StepsPerEpoch.Check("--steps-per-epoch", steps) : null);
+            return result.Successful ? PrecisionOption.Validate(Precision) : result;
         }
     }
 
@@ -43,7 +45,7 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         return DistributedLaunch.Run(settings, console, (group, console) =>
         {
             using var signals = new StopSignals(console);
-            var observer = new ConsoleTrainingObserver(console);
+            var observer = new ConsoleTrainingObserver(console, errors);
             var trainer = new FineTuner(config,
                 new FinetuneOptions(settings.Pretrained, settings.Resume, settings.LabelFraction, settings.StepsPerEpoch,
                     settings.EvalFrequency, PrecisionOption.Parse(settings.Precision), settings.Holdout), observer, group);

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using SimMim.Cli.Rendering;
 using SimMim.Cli.Settings;
+using SimMim.Config;
 using SimMim.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -8,7 +9,7 @@ using Spectre.Console.Cli;
 namespace SimMim.Cli.Commands;
 
 /// <summary>`simmim linprobe`: a linear classifier on frozen encoder features.</summary>
-public sealed class LinprobeCommand(IAnsiConsole console) : Command<LinprobeCommand.Settings>
+public sealed class LinprobeCommand(IAnsiConsole console, ErrorConsole errors) : Command<LinprobeCommand.Settings>
 {
     public sealed class Settings : RunSettings
     {
@@ -20,8 +21,11 @@ public sealed class LinprobeCommand(IAnsiConsole console) : Command<LinprobeComm
         [Description("Train on random crops + flips (features recomputed each epoch). Default: features computed once.")]
         public bool Augment { get; init; }
 
-        public override ValidationResult Validate() =>
-            Block is <= 0 ? ValidationResult.Error($"--block must be at least 1, got {Block}") : base.Validate();
+        public override ValidationResult Validate()
+        {
+            var result = FlagChecks.First(Block is int block ? OptionRanges.ProbeBlock.Check("--block", block) : null);
+            return result.Successful ? base.Validate() : result;
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -30,7 +34,7 @@ public sealed class LinprobeCommand(IAnsiConsole console) : Command<LinprobeComm
         DistributedLaunch.RefuseParallel("linprobe");
         settings.ApplyThreads();
         using var signals = new StopSignals(console);
-        var observer = new ConsoleTrainingObserver(console);
+        var observer = new ConsoleTrainingObserver(console, errors);
         var probe = new LinearProbe(config,
             new LinearProbeOptions(settings.Pretrained, settings.Block, settings.Augment, settings.LabelFraction, Holdout: settings.Holdout), observer);
         var result = observer.Run(() => probe.Run(signals.Token));

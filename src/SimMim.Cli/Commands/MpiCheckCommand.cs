@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using SimMim.Cli.Settings;
+using SimMim.Config;
 using SimMim.Distributed;
 using SimMim.Models;
 using Spectre.Console;
@@ -16,13 +17,18 @@ public sealed class MpiCheckCommand(IAnsiConsole console) : Command<MpiCheckComm
         [Description("Gradient all-reduces to time. Default: 20")]
         public int Iterations { get; init; } = 20;
 
-        public override ValidationResult Validate() =>
-            Iterations < 1 ? ValidationResult.Error($"--iterations must be at least 1, got {Iterations}") : base.Validate();
+        public override ValidationResult Validate()
+        {
+            var result = FlagChecks.First(OptionRanges.MpiIterations.Check("--iterations", Iterations));
+            return result.Successful ? base.Validate() : result;
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var config = settings.LoadConfig();
+        // The model and its gradients, no batch.
+        ConfigValidator.ValidateRun(config, ConfigStage.Pretrain, training: false, batch: 0);
         return DistributedLaunch.Run(settings, console, (group, console) =>
         {
             TorchSharp.torch.random.manual_seed(config.Seed);

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using SimMim.Cli.Rendering;
 using SimMim.Cli.Settings;
+using SimMim.Config;
 using SimMim.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -8,7 +9,7 @@ using Spectre.Console.Cli;
 namespace SimMim.Cli.Commands;
 
 /// <summary>`simmim pretrain`: the reference's main_simmim.py.</summary>
-public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainCommand.Settings>
+public sealed class PretrainCommand(IAnsiConsole console, ErrorConsole errors) : Command<PretrainCommand.Settings>
 {
     public sealed class Settings : OutputSettings
     {
@@ -31,6 +32,10 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
         public override ValidationResult Validate()
         {
             var result = base.Validate();
+            if (!result.Successful) return result;
+            result = FlagChecks.First(
+                AccumulationSteps is int accumulation ? ConfigRanges.Of("TRAIN.ACCUMULATION_STEPS").Check("--accumulation-steps", accumulation) : null,
+                StepsPerEpoch is int steps ? OptionRanges.StepsPerEpoch.Check("--steps-per-epoch", steps) : null);
             return result.Successful ? PrecisionOption.Validate(Precision) : result;
         }
     }
@@ -42,7 +47,7 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
         return DistributedLaunch.Run(settings, console, (group, console) =>
         {
             using var signals = new StopSignals(console);
-            var observer = new ConsoleTrainingObserver(console);
+            var observer = new ConsoleTrainingObserver(console, errors);
             var trainer = new Pretrainer(config, new PretrainOptions(settings.Resume, settings.StepsPerEpoch,
                 Precision: PrecisionOption.Parse(settings.Precision)), observer, group);
             var result = observer.Run(() => trainer.Run(signals.Token));

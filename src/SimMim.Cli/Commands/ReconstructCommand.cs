@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using SimMim.Checkpoints;
 using SimMim.Cli.Settings;
+using SimMim.Config;
 using SimMim.Data;
 using SimMim.IO;
 using SimMim.Masking;
@@ -40,15 +41,17 @@ public sealed class ReconstructCommand(IAnsiConsole console) : Command<Reconstru
         {
             if (string.IsNullOrEmpty(Checkpoint))
                 return ValidationResult.Error("--checkpoint is required");
-            if (Count < 1)
-                return ValidationResult.Error($"--count must be at least 1, got {Count}");
-            return base.Validate();
+            var result = FlagChecks.First(OptionRanges.ReconstructCount.Check("--count", Count),
+                Seed is int seed ? ConfigRanges.Of("SEED").Check("--seed", seed) : null);
+            return result.Successful ? base.Validate() : result;
         }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var config = settings.LoadConfig();
+        int images = settings.Images.Length > 0 ? settings.Images.Length : settings.Count;
+        ConfigValidator.ValidateRun(config, ConfigStage.Pretrain, training: false, batch: images);
         // Before the model is built: the grid can be written where asked, in the format its name says.
         UserPaths.EnsureWritableFile(settings.Output, "the reconstruction grid");
         ReconstructionGrid.FormatOf(settings.Output);

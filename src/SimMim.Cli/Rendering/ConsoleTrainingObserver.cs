@@ -5,9 +5,9 @@ namespace SimMim.Cli.Rendering;
 
 /// <summary>
 /// Draws training progress: a Spectre progress bar per epoch (loss, lr, grad norm, images/s, ETA) on a terminal,
-/// plain lines (about ten per epoch) when output is redirected.
+/// plain lines (about ten per epoch) when output is redirected. Warnings go to standard error.
 /// </summary>
-public sealed class ConsoleTrainingObserver(IAnsiConsole console) : ITrainingObserver
+public sealed class ConsoleTrainingObserver(IAnsiConsole console, ErrorConsole errors) : ITrainingObserver
 {
     private ProgressContext? _progress;
     private ProgressTask? _epochTask;
@@ -72,4 +72,6 @@ public sealed class ConsoleTrainingObserver(IAnsiConsole console) : ITrainingObs
     }
 
     public void Message(string line) => console.WriteLine(line);
+
+    public void Warning(string line) => errors.Warning(line);
 }

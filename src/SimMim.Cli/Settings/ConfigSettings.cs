@@ -42,21 +42,31 @@ public class ConfigSettings : CommandSettings
     /// halves the speed of each (measured under mpirun), so by default they split the cores.</param>
     public int ApplyThreads(int processesOnThisMachine = 1)
     {
-        int threads = Threads
-            ?? (int.TryParse(Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), out int omp) && omp > 0 ? omp
-                : Math.Max(1, Environment.ProcessorCount / Math.Max(1, processesOnThisMachine)));
+        int threads = ChooseThreads(Threads, Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), processesOnThisMachine,
+            Environment.ProcessorCount);
         TorchSharp.torch.set_num_threads(threads);
         return threads;
     }
+
+    /// <summary>
+    /// --threads (already checked against the cores), else OMP_NUM_THREADS capped to the cores — it is often set for
+    /// a whole cluster node, and more threads than cores only slow a run down (<see cref="OptionRanges.Threads"/>) —
+    /// else this process's share of the cores.
+    /// </summary>
+    internal static int ChooseThreads(int? requested, string? ompNumThreads, int processesOnThisMachine, int cores) =>
+        requested
+        ?? (int.TryParse(ompNumThreads, out int omp) && omp > 0
+            ? Math.Min(omp, cores)
+            : Math.Max(1, cores / Math.Max(1, processesOnThisMachine)));
 
     public override Spectre.Console.ValidationResult Validate()
     {
         if (Opts.Length % 2 != 0)
             return Spectre.Console.ValidationResult.Error($"--opts takes KEY VALUE pairs; got {Opts.Length} items: {string.Join(' ', Opts)}");
-        if (BatchSize is <= 0)
-            return Spectre.Console.ValidationResult.Error($"--batch-size must be at least 1, got {BatchSize}");
-        if (Threads is <= 0)
-            return Spectre.Console.ValidationResult.Error($"--threads must be at least 1, got {Threads}");
-        return Spectre.Console.ValidationResult.Success();
+        if (Cfg is "")
+            return Spectre.Console.ValidationResult.Error("--cfg needs a value: --cfg <FILE>");
+        return FlagChecks.First(
+            BatchSize is int batch ? ConfigRanges.Of("DATA.BATCH_SIZE").Check("--batch-size", batch) : null,
+            Threads is int threads ? OptionRanges.Threads.Check("--threads", threads) : null);
     }
 }

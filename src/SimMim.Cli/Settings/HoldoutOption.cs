@@ -1,3 +1,4 @@
+using SimMim.Config;
 using Spectre.Console;
 
 namespace SimMim.Cli.Settings;
@@ -9,6 +10,5 @@ internal static class HoldoutOption
     public const string Description =
         "Validate on a class-stratified fraction F of the training images (the same ones in every run) instead of the validation split, e.g. 0.1, to choose a recipe without the test set. Default: 0 (the validation split)";
 
-    public static ValidationResult Validate(double value) =>
-        value >= 0 && value < 1 ? ValidationResult.Success() : ValidationResult.Error($"--holdout must be in [0, 1), got {value}");
+    public static ValidationResult Validate(double value) => FlagChecks.First(OptionRanges.Holdout.Check("--holdout", value));
 }

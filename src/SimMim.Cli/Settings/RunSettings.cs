@@ -26,8 +26,7 @@ public class RunSettings : OutputSettings
         if (!result.Successful) return result;
         if (Pretrained is not null && UserPaths.FileProblem(Pretrained) is { } problem)
             return Spectre.Console.ValidationResult.Error($"--pretrained: checkpoint {problem}: {Pretrained}");
-        if (!(LabelFraction > 0 && LabelFraction <= 1))
-            return Spectre.Console.ValidationResult.Error($"--label-fraction must be in (0, 1], got {LabelFraction}");
-        return HoldoutOption.Validate(Holdout);
+        return FlagChecks.First(OptionRanges.LabelFraction.Check("--label-fraction", LabelFraction),
+            OptionRanges.Holdout.Check("--holdout", Holdout));
     }
 }

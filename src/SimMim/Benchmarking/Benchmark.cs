@@ -24,7 +24,7 @@ public static class Benchmark
     /// <exception cref="DataException">DATA.DATA_PATH is missing or smaller than one batch.</exception>
     public static BenchmarkResult Run(SimMimConfig config, string configName, BenchmarkOptions options, Action<string>? progress = null)
     {
-        ConfigValidator.Validate(config, ConfigStage.Pretrain);
+        ConfigValidator.ValidateRun(config, ConfigStage.Pretrain, training: true);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Steps, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(options.WarmupSteps);
         var data = config.Data;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using SimMim.Models.Swin;
 using SimMim.Models.Vit;
@@ -121,6 +122,7 @@ public static partial class HuggingFaceKeys
         bool pretrain = huggingFace.Keys.Any(k => k.EndsWith("embeddings.mask_token", StringComparison.Ordinal) || k.StartsWith("decoder.", StringComparison.Ordinal));
         string prefix = pretrain ? "encoder." : "";
         var masks = swin ? new SwinMasks(huggingFace, imgSize, origin) : null;
+        masks?.CheckGeometry();
         var result = new Dictionary<string, Tensor>();
         foreach (var (key, tensor) in huggingFace)
         {
@@ -217,19 +219,54 @@ public static partial class HuggingFaceKeys
     [GeneratedRegex(@"^layers\.(\d+)\.blocks\.(\d+)\.")]
     private static partial Regex SwinBlock();
 
+    [GeneratedRegex(@"^swin\.encoder\.layers\.(\d+)\.blocks\.(\d+)\.attention\.self\.relative_position_bias_table$")]
+    private static partial Regex SwinTable();
+
     /// <summary>The reference's saved shifted-window masks, recomputed from image size, patch size and tables.</summary>
     private sealed class SwinMasks(IReadOnlyDictionary<string, Tensor> hf, int? imgSize, string origin)
     {
         public static int WindowOf(Tensor table) => ((int)Math.Round(Math.Sqrt(table.shape[0])) + 1) / 2;
+
+        /// <summary>
+        /// Refuses, before any mask is built, an image size the weights cannot take: one the patch size does not
+        /// divide, a token grid that cannot halve at every patch merging, stage grids the windows do not tile (the
+        /// window partition would fail inside libtorch), or masks larger than the memory available.
+        /// </summary>
+        /// <exception cref="ConfigException">The image size (--img-size or DATA.IMG_SIZE) and why it does not fit.</exception>
+        public void CheckGeometry()
+        {
+            if (imgSize is not int size) return;
+            int patch = PatchSize();
+            string given = $"{origin}: image size {size} (--img-size / DATA.IMG_SIZE)";
+            if (size % patch != 0)
+                throw new ConfigException($"{given} is not a multiple of the weights' patch size {patch}");
+            int grid = size / patch;
+            double maskBytes = 0;
+            foreach (var (layer, block, window) in Blocks())
+            {
+                if (grid % (1L << Math.Min(layer, 62)) != 0)
+                    throw new ConfigException($"{given}: its {grid}×{grid} patch grid cannot be halved {layer} times for stage {layer}; " +
+                        $"use a multiple of {(long)patch << layer}");
+                int resolution = grid >> layer;
+                var (ws, shift) = SwinTransformerBlock.ClipWindow(resolution, window, window / 2);
+                if (resolution % ws != 0)
+                    throw new ConfigException($"{given}: stage {layer}'s {resolution}×{resolution} tokens cannot be tiled by its " +
+                        $"{ws}×{ws} windows");
+                if (block % 2 == 1 && shift > 0)
+                    maskBytes += (double)resolution * resolution * ws * ws * sizeof(float);   // (nW, ws², ws²) floats
+            }
+            long available = Hardware.AvailableMemory.Bytes();
+            if (maskBytes > available)
+                throw new ConfigException($"{given}: the shifted-window masks alone need {Config.MemoryEstimate.Bytes(maskBytes)}, " +
+                    $"but {Config.MemoryEstimate.Bytes(available)} is available");
+        }
 
         public Tensor? For(int layer, int block)
         {
             if (block % 2 == 0) return null;   // even blocks are never shifted
             int size = imgSize ?? throw new CheckpointException(
                 $"{origin}: Swin weights need the image size to rebuild the shifted-window masks (give --model-config or --img-size)");
-            var proj = hf.TryGetValue("swin.embeddings.patch_embeddings.projection.weight", out var p) ? p
-                : throw new CheckpointException($"{origin}: swin.embeddings.patch_embeddings.projection.weight is missing");
-            int resolution = size / (int)proj.shape[^1] >> layer;
+            int resolution = size / PatchSize() >> layer;
             string tableKey = $"swin.encoder.layers.{layer}.blocks.{block}.attention.self.relative_position_bias_table";
             int window = hf.TryGetValue(tableKey, out var table) ? WindowOf(table)
                 : throw new CheckpointException($"{origin}: {tableKey} is missing");
@@ -238,6 +275,22 @@ public static partial class HuggingFaceKeys
                     "(transformers keeps unclipped tables; SimMIM clips them) — not supported");
             var (ws, shift) = SwinTransformerBlock.ClipWindow(resolution, window, window / 2);
             return shift > 0 ? WindowGeometry.ShiftedWindowMask(resolution, resolution, ws, shift) : null;
+        }
+
+        private int PatchSize() =>
+            hf.TryGetValue("swin.embeddings.patch_embeddings.projection.weight", out var proj) ? (int)proj.shape[^1]
+                : throw new CheckpointException($"{origin}: swin.embeddings.patch_embeddings.projection.weight is missing");
+
+        /// <summary>Every block's (layer, block, window) from its relative-position table.</summary>
+        private IEnumerable<(int Layer, int Block, int Window)> Blocks()
+        {
+            foreach (var (key, table) in hf)
+            {
+                var m = SwinTable().Match(key);
+                if (m.Success)
+                    yield return (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture),
+                        int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), WindowOf(table));
+            }
         }
     }
 }

@@ -60,20 +60,7 @@ public static class ConfigLoader
     /// <summary>The document's top-level mapping, or null for an empty file.</summary>
     private static YamlMappingNode? Parse(string text, string source)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            throw new ConfigException($"{source}:{e.Start.Line}: YAML syntax error: {OneLine(e)}", e);
-        }
-        catch (InvalidOperationException e)
-        {
-            // YamlDotNet 18's scanner throws this, without a position, on some unterminated flow collections.
-            throw new ConfigException($"{source}: YAML syntax error (unclosed [ or {{?): {OneLine(e)}", e);
-        }
+        YamlStream stream = YamlSyntax.Load(text, source);
         if (stream.Documents.Count > 1)
         {
             throw new ConfigException($"{source}: expected one YAML document, found {stream.Documents.Count}");
@@ -202,14 +189,9 @@ public static class ConfigLoader
         {
             trimmed = "[" + trimmed[1..^1] + "]";
         }
-        var stream = new YamlStream();
-        try
+        if (YamlSyntax.TryLoad(trimmed, out YamlStream stream) is { } error)
         {
-            stream.Load(new StringReader(trimmed));
-        }
-        catch (Exception e) when (e is YamlException or InvalidOperationException)
-        {
-            throw ConfigValues.Error(OptsSource, keyPath, $"cannot parse '{text}': {OneLine(e)}");
+            throw ConfigValues.Error(OptsSource, keyPath, $"cannot parse '{text}': {error.Message}");
         }
         return stream.Documents.Count == 0 ? new YamlScalarNode("") : stream.Documents[0].RootNode;
     }
@@ -223,7 +205,4 @@ public static class ConfigLoader
         string hint = nearest is null ? "" : $" (did you mean {prefix}{nearest}?)";
         return new ConfigException($"{where}: unknown key {prefix}{name}{hint}");
     }
-
-    private static string OneLine(Exception e) =>
-        string.Join(' ', e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -1,15 +1,24 @@
+using SimMim.Hardware;
+using SimMim.Models;
+
 namespace SimMim.Config;
 
 /// <summary>
-/// Cross-key checks that need no model: sizes that must divide, ranges, names the trainer knows. The reference
-/// asserts some of these deep in its code (mask sizes, multistep milestones) or silently returns None (an unknown
-/// optimizer); here they fail at load time with the keys and values involved.
+/// Checks a config before anything is built: every numeric key against its range (<see cref="ConfigRanges"/>),
+/// sizes that must divide, names the trainer knows, cross-key rules, the model's geometry and, for a run on this
+/// machine, whether it can fit in memory (<see cref="MemoryEstimate"/>). The reference asserts some of these deep in
+/// its code (mask sizes, multistep milestones) or silently returns None (an unknown optimizer); here they fail at
+/// load time with the keys and values involved.
 /// </summary>
 public static class ConfigValidator
 {
     private static readonly string[] s_modelTypes = ["swin", "vit"];
     private static readonly string[] s_schedulers = ["cosine", "multistep", "step", "linear"];
     private static readonly string[] s_optimizers = ["adamw", "sgd"];
+
+    /// <summary>DATA.INTERPOLATION values: only bicubic is implemented (the fine-tuning transforms use it, as the
+    /// reference's default does); the reference/timm's bilinear, nearest and random are refused rather than ignored.</summary>
+    public static IReadOnlyList<string> Interpolations { get; } = ["bicubic"];
 
     /// <summary>AMP_OPT_LEVEL values: '' and O0 = fp32; O1 and O2 = mixed precision (bf16 on a CPU that has it).</summary>
     public static IReadOnlyList<string> AmpOptLevels { get; } = ["", "O0", "O1", "O2"];
@@ -25,9 +34,25 @@ public static class ConfigValidator
         }
     }
 
+    /// <summary>
+    /// <see cref="Validate"/>, then refuses a run whose lower-bound memory estimate is more than this machine has
+    /// available. Call it first thing, before any file, model or data set is opened.
+    /// </summary>
+    /// <param name="config">The run's config.</param>
+    /// <param name="stage">Pretraining or a labelled run.</param>
+    /// <param name="training">The run backpropagates (false: evaluation, frozen features, reconstruction).</param>
+    /// <param name="batch">Images per step when it is not DATA.BATCH_SIZE.</param>
+    /// <param name="processesOnThisMachine">Data-parallel processes sharing this machine's memory.</param>
+    public static void ValidateRun(SimMimConfig config, ConfigStage stage, bool training, int? batch = null,
+        int processesOnThisMachine = 1)
+    {
+        Validate(config, stage);
+        MemoryEstimate.For(config, stage, training, batch).Require(AvailableMemory.Bytes(), config, processesOnThisMachine);
+    }
+
     internal static List<string> Check(SimMimConfig config, ConfigStage stage)
     {
-        var problems = new List<string>();
+        var problems = ConfigRanges.Check(config);
         void Require(bool ok, string message)
         {
             if (!ok)
@@ -45,9 +70,7 @@ public static class ConfigValidator
         bool isVit = model.Type == "vit";
         string patchKey = isVit ? "MODEL.VIT.PATCH_SIZE" : "MODEL.SWIN.PATCH_SIZE";
         int patch = isVit ? model.Vit.PatchSize : model.Swin.PatchSize;
-        Require(patch >= 1, $"{patchKey} must be at least 1, got {patch}");
-        Require(data.ImgSize >= 1, $"DATA.IMG_SIZE must be at least 1, got {data.ImgSize}");
-        if (patch >= 1)
+        if (patch >= 1 && data.ImgSize >= 1)
         {
             Require(data.ImgSize % patch == 0,
                 $"DATA.IMG_SIZE ({data.ImgSize}) must be a multiple of {patchKey} ({patch})");
@@ -56,26 +79,31 @@ public static class ConfigValidator
         if (stage == ConfigStage.Pretrain)
         {
             int mask = data.MaskPatchSize;
-            Require(mask >= 1, $"DATA.MASK_PATCH_SIZE must be at least 1, got {mask}");
-            if (mask >= 1 && patch >= 1)
+            if (mask >= 1 && patch >= 1 && data.ImgSize >= 1)
             {
                 Require(data.ImgSize % mask == 0,
                     $"DATA.IMG_SIZE ({data.ImgSize}) must be a multiple of DATA.MASK_PATCH_SIZE ({mask})");
                 Require(mask % patch == 0,
                     $"DATA.MASK_PATCH_SIZE ({mask}) must be a multiple of {patchKey} ({patch})");
             }
-            Require(data.MaskRatio > 0 && data.MaskRatio < 1,
-                $"DATA.MASK_RATIO must be between 0 and 1 (exclusive), got {data.MaskRatio}");
         }
         else
         {
             Require(model.NumClasses >= 1, $"MODEL.NUM_CLASSES must be at least 1, got {model.NumClasses}");
-            Require(train.LayerDecay > 0 && train.LayerDecay <= 1,
-                $"TRAIN.LAYER_DECAY must be in (0, 1], got {train.LayerDecay}");
             IReadOnlyList<double> scale = config.Aug.Scale;
-            Require(scale.Count == 2 && scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1,
+            Require(scale.Count == 2 && scale[0] <= scale[1],
                 $"AUG.SCALE must be two numbers 0 < min <= max <= 1, got [{string.Join(", ", scale)}]");
+            // timm's rand_bbox_minmax draws a box side between the two fractions.
+            if (config.Aug.CutmixMinmax is { } minmax)
+            {
+                Require(minmax.Count == 2 && minmax[0] < minmax[1],
+                    $"AUG.CUTMIX_MINMAX must be None or two numbers 0 <= min < max <= 1, got [{string.Join(", ", minmax)}]");
+            }
         }
+        // Pretraining does not read it (nor does the reference's), but it is written to every run's config.yaml.
+        Require(Interpolations.Contains(data.Interpolation),
+            $"DATA.INTERPOLATION must be {string.Join(" or ", Interpolations)} (the reference's bilinear, nearest and random " +
+            $"are not implemented), got '{data.Interpolation}'");
 
         if (!isVit)
         {
@@ -86,16 +114,10 @@ public static class ConfigValidator
             Require(model.Swin.Depths.Count >= 1, "MODEL.SWIN.DEPTHS must list at least one stage");
         }
 
-        Require(data.BatchSize >= 1, $"DATA.BATCH_SIZE must be at least 1, got {data.BatchSize}");
-        Require(train.Epochs >= 1, $"TRAIN.EPOCHS must be at least 1, got {train.Epochs}");
-        Require(train.WarmupEpochs >= 0 && train.WarmupEpochs <= train.Epochs,
-            $"TRAIN.WARMUP_EPOCHS ({train.WarmupEpochs}) must be between 0 and TRAIN.EPOCHS ({train.Epochs})");
-        Require(config.SaveFreq >= 1, $"SAVE_FREQ must be at least 1, got {config.SaveFreq}");
-        Require(config.SaveSteps >= 0, $"SAVE_STEPS must be 0 (off) or more, got {config.SaveSteps}");
-        Require(config.SaveKeep >= 0, $"SAVE_KEEP must be 0 (keep all) or more, got {config.SaveKeep}");
-        Require(data.MaxBadFraction >= 0 && data.MaxBadFraction <= 1,
-            $"DATA.MAX_BAD_FRACTION must be between 0 and 1, got {data.MaxBadFraction}");
-        Require(train.MaxNonfiniteSteps >= 1, $"TRAIN.MAX_NONFINITE_STEPS must be at least 1, got {train.MaxNonfiniteSteps}");
+        Require(train.WarmupEpochs <= train.Epochs,
+            $"TRAIN.WARMUP_EPOCHS ({train.WarmupEpochs}) must not exceed TRAIN.EPOCHS ({train.Epochs})");
+        Require(train.StartEpoch < train.Epochs,
+            $"TRAIN.START_EPOCH ({train.StartEpoch}) must be below TRAIN.EPOCHS ({train.Epochs}), or nothing is trained");
         Require(AmpOptLevels.Contains(config.AmpOptLevel),
             $"AMP_OPT_LEVEL must be '', O0, O1 or O2, got '{config.AmpOptLevel}'");
 
@@ -120,6 +142,17 @@ public static class ConfigValidator
             $"TRAIN.OPTIMIZER.NAME must be one of {string.Join(", ", s_optimizers)}, got '{optimizer.Name}'");
         Require(optimizer.Betas.Count == 2,
             $"TRAIN.OPTIMIZER.BETAS must have 2 items, got {optimizer.Betas.Count}: [{string.Join(", ", optimizer.Betas)}]");
+        // The trainer's SGD is Nesterov's, which torch refuses without momentum.
+        Require(optimizer.Name != "sgd" || optimizer.Momentum > 0,
+            $"TRAIN.OPTIMIZER.MOMENTUM must be above 0 for sgd (Nesterov momentum), got {optimizer.Momentum}");
+
+        // The model's own geometry (heads per stage width, windows per stage grid) once its keys are each valid.
+        if (problems.Count == 0)
+        {
+            problems.AddRange(isVit
+                ? ModelFactory.ToVitConfig(model, data.ImgSize).Problems()
+                : ModelFactory.ToSwinConfig(model, data.ImgSize).Problems());
+        }
         return problems;
     }
 }

@@ -108,7 +108,7 @@ public sealed record TrainConfig
     public double BaseLr { get; init; } = 5e-4;
     public double WarmupLr { get; init; } = 5e-7;
     public double MinLr { get; init; } = 5e-6;
-    /// <summary>Max gradient norm; 0 or less disables clipping.</summary>
+    /// <summary>Max gradient norm; 0 disables clipping (a negative one is refused: torch would flip the gradients).</summary>
     public double ClipGrad { get; init; } = 5.0;
     public bool AutoResume { get; init; } = true;
     /// <summary>0 or 1 = no accumulation.</summary>

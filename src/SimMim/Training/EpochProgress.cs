@@ -119,6 +119,6 @@ internal sealed class EpochProgress(RunCheckpoints checkpoints, NonFiniteGuard g
     {
         if (line is null) return;
         log.Write(line);
-        observer.Message(line);
+        observer.Warning(line);
     }
 }

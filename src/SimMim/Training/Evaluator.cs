@@ -88,7 +88,8 @@ public static class Evaluator
     /// (<see cref="DatasetFactory.OpenSplits(string, double)"/>) when <paramref name="holdout"/> &gt; 0.</summary>
     public static EvalReport Run(SimMimConfig config, string checkpointPath, double holdout, CancellationToken cancellation = default)
     {
-        ConfigValidator.Validate(config, ConfigStage.Finetune);
+        ConfigValidator.ValidateRun(config, ConfigStage.Finetune, training: false);
+        OptionRanges.Holdout.Require("--holdout", holdout);
         UserPaths.RequireFile(checkpointPath, "checkpoint to evaluate", InputKind.Checkpoint);
         // Before the data and the model: the report's folder takes files. (No run lock: eval.json is replaced
         // atomically, so evaluating a checkpoint while its fine-tuning goes on in the same folder is safe.)

@@ -65,23 +65,31 @@ public sealed class FineTuner
     public FineTuner(SimMimConfig config, FinetuneOptions? options = null, ITrainingObserver? observer = null,
         IProcessGroup? group = null)
     {
-        ConfigValidator.Validate(config, ConfigStage.Finetune);
+        _options = options ?? new FinetuneOptions();
+        _group = group ?? SingleProcessGroup.Instance;
+        ConfigValidator.ValidateRun(config, ConfigStage.Finetune, training: true, processesOnThisMachine: _group.LocalSize);
+        CheckOptions(_options.LabelFraction, _options.Holdout, _options.MaxStepsPerEpoch);
+        OptionRanges.EvalFrequency.Require("--eval-freq", _options.EvalFrequency);
         CheckSupportedAugmentation(config.Aug);
         _config = config;
-        _group = group ?? SingleProcessGroup.Instance;
         _run = ResolvedRun.Resolve(config, _group.WorldSize);
-        _options = options ?? new FinetuneOptions();
-        if (_options.EvalFrequency < 1)
-            throw new ConfigException($"the evaluation frequency must be at least 1 epoch, got {_options.EvalFrequency}");
         _observer = observer ?? NullTrainingObserver.Instance;
         _pretrained = _options.PretrainedPath is { Length: > 0 } p ? p : config.Pretrained is { Length: > 0 } c ? c : null;
         if (_pretrained is not null)
             UserPaths.RequireFile(_pretrained, "pretrained checkpoint", InputKind.Checkpoint);
         TrainingSetup.ExplicitResumePath(_options.ResumePath, config);
-        if (!(_options.LabelFraction > 0 && _options.LabelFraction <= 1))
-            throw new ConfigException($"label fraction must be in (0, 1], got {_options.LabelFraction}");
         if (MixupOptionsOf(config).Enabled && config.Data.BatchSize % 2 != 0)
             throw new ConfigException($"DATA.BATCH_SIZE ({config.Data.BatchSize}) must be even with mixup/cutmix on");
+    }
+
+    /// <summary>The options a labelled run shares (fine-tune, linear probe), against <see cref="OptionRanges"/>.</summary>
+    /// <exception cref="ConfigException">The first option out of range, named by its command-line flag.</exception>
+    public static void CheckOptions(double labelFraction, double holdout, int? maxStepsPerEpoch)
+    {
+        OptionRanges.LabelFraction.Require("--label-fraction", labelFraction);
+        OptionRanges.Holdout.Require("--holdout", holdout);
+        if (maxStepsPerEpoch is int steps)
+            OptionRanges.StepsPerEpoch.Require("--steps-per-epoch", steps);
     }
 
     /// <summary>

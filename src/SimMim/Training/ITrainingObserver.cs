@@ -7,6 +7,10 @@ public interface ITrainingObserver
     void StepFinished(StepReport report);
     void EpochFinished(EpochReport report);
     void Message(string line);
+
+    /// <summary>Something the user should act on that did not stop the run (a skipped file, step or checkpoint);
+    /// the CLI writes it to standard error. An observer without its own channel shows it as a message.</summary>
+    void Warning(string line) => Message(line);
 }
 
 public sealed record RunStartInfo(string OutputDirectory, long ParameterCount, int StartEpoch, int Epochs,
@@ -30,4 +34,5 @@ public sealed class NullTrainingObserver : ITrainingObserver
     public void StepFinished(StepReport report) { }
     public void EpochFinished(EpochReport report) { }
     public void Message(string line) { }
+    public void Warning(string line) { }
 }

@@ -55,18 +55,18 @@ public sealed class LinearProbe
     /// <exception cref="CheckpointException">The pretrained checkpoint does not exist.</exception>
     public LinearProbe(SimMimConfig config, LinearProbeOptions? options = null, ITrainingObserver? observer = null)
     {
-        ConfigValidator.Validate(config, ConfigStage.Finetune);
+        _options = options ?? new LinearProbeOptions();
+        // The encoder is frozen: its features are computed without gradients, one block at a time.
+        ConfigValidator.ValidateRun(config, ConfigStage.Finetune, training: false);
+        FineTuner.CheckOptions(_options.LabelFraction, _options.Holdout, _options.MaxStepsPerEpoch);
+        if (_options.Block is int block)
+            OptionRanges.ProbeBlock.Require("--block", block);
         _config = config;
         _run = ResolvedRun.Resolve(config);
-        _options = options ?? new LinearProbeOptions();
         _observer = observer ?? NullTrainingObserver.Instance;
         _pretrained = _options.PretrainedPath is { Length: > 0 } p ? p : config.Pretrained is { Length: > 0 } c ? c : null;
         if (_pretrained is not null)
             UserPaths.RequireFile(_pretrained, "pretrained checkpoint", InputKind.Checkpoint);
-        if (_options.Block is <= 0)
-            throw new ConfigException($"probe block must be at least 1, got {_options.Block}");
-        if (!(_options.LabelFraction > 0 && _options.LabelFraction <= 1))
-            throw new ConfigException($"label fraction must be in (0, 1], got {_options.LabelFraction}");
     }
 
     /// <summary>The block a ViT of <paramref name="depth"/> is probed at: the request (default 8) clamped to the depth.</summary>
@@ -176,7 +176,7 @@ public sealed class LinearProbe
                 if (guard.Observe(trainStep.LastOutcome, epoch, step + 1, loss, trainStep.LastGradNorm, null) is { } skipped)
                 {
                     log.Write(skipped);
-                    _observer.Message(skipped);
+                    _observer.Warning(skipped);
                 }
                 lossSum += double.IsFinite(loss) ? loss : 0;
                 step++;

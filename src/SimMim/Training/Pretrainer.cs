@@ -55,11 +55,13 @@ public sealed class Pretrainer
     public Pretrainer(SimMimConfig config, PretrainOptions? options = null, ITrainingObserver? observer = null,
         IProcessGroup? group = null)
     {
-        ConfigValidator.Validate(config, ConfigStage.Pretrain);
-        _config = config;
         _group = group ?? SingleProcessGroup.Instance;
-        _run = ResolvedRun.Resolve(config, _group.WorldSize);
+        ConfigValidator.ValidateRun(config, ConfigStage.Pretrain, training: true, processesOnThisMachine: _group.LocalSize);
         _options = options ?? new PretrainOptions();
+        if (_options.MaxStepsPerEpoch is int steps)
+            OptionRanges.StepsPerEpoch.Require("--steps-per-epoch", steps);
+        _config = config;
+        _run = ResolvedRun.Resolve(config, _group.WorldSize);
         _observer = observer ?? NullTrainingObserver.Instance;
         // A named checkpoint that is not there fails now, not after the data and the model are ready.
         TrainingSetup.ExplicitResumePath(_options.ResumePath, config);

@@ -103,6 +103,6 @@ internal sealed class RunCheckpoints
     private void Report(string line)
     {
         _log.Write(line);
-        _observer.Message(line);
+        _observer.Warning(line);
     }
 }

@@ -91,7 +91,7 @@ internal static class TrainingSetup
             {
                 string line = $"auto-resume: skipped {e.Message}";
                 log.Write(line);
-                observer.Message(line);
+                observer.Warning(line);
                 continue;
             }
             return Resumed(candidate, checkpoint);
@@ -121,7 +121,7 @@ internal static class TrainingSetup
         foreach (string line in folders.SelectMany(folder => folder.Warnings))
         {
             log.Write($"data: {line}");
-            observer.Message($"data: {line}");
+            observer.Warning($"data: {line}");
         }
     }
 

@@ -1,20 +1,12 @@
 using SimMim.Benchmarking;
-using SimMim.Cli;
 using SimMim.Config;
-using Spectre.Console.Testing;
 
 namespace SimMim.Tests.Cli;
 
 /// <summary>`simmim benchmark` end to end on the built-in demo config, shrunk to a few tiny steps.</summary>
 public class BenchmarkCliTests
 {
-    private static (int ExitCode, string[] Lines) Run(params string[] args)
-    {
-        var console = new TestConsole();
-        console.Profile.Width = 400;
-        int code = SimMimApp.Run(args, console);
-        return (code, console.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-    }
+    private static CliResult Run(params string[] args) => CliRun.Run(400, args);
 
     private static BenchmarkResult Json(string[] lines) =>
         BenchmarkResult.FromJson(Assert.Single(lines, l => l.StartsWith('{')));
@@ -22,7 +14,7 @@ public class BenchmarkCliTests
     [Fact]
     public void ATinyRunPrintsATableAndOneJsonLineOfConsistentNumbers()
     {
-        var (code, lines) = Run("benchmark", "--steps", "2", "--warmup", "1", "--threads", "1", "--batch-size", "4");
+        var (code, lines, _) = Run("benchmark", "--steps", "2", "--warmup", "1", "--threads", "1", "--batch-size", "4");
         Assert.True(code == 0, string.Join('\n', lines));
         Assert.Contains(lines, l => l.Contains("MFU"));
         var r = Json(lines);
@@ -54,7 +46,7 @@ public class BenchmarkCliTests
                 foreach (string file in Directory.EnumerateFiles(images.Root, "*", SearchOption.AllDirectories))
                     File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
             }
-            var (code, lines) = Run("benchmark", "--steps", "1", "--warmup", "0", "--threads", "1", "--batch-size", "4",
+            var (code, lines, _) = Run("benchmark", "--steps", "1", "--warmup", "0", "--threads", "1", "--batch-size", "4",
                 "--precision", "bf16", "--data-path", folder);
             Assert.True(code == 0, string.Join('\n', lines));
             var r = Json(lines);
@@ -76,17 +68,19 @@ public class BenchmarkCliTests
     [InlineData("--threads", "0")]
     public void BadFlagsAreOneLineWithExitCode2(string flag, string value)
     {
-        var (code, lines) = Run("benchmark", flag, value);
+        var (code, lines, errors) = Run("benchmark", flag, value);
         Assert.Equal(2, code);
-        Assert.Contains(flag, Assert.Single(lines));
+        Assert.Empty(lines);
+        Assert.Contains(flag, Assert.Single(errors));
     }
 
     [Fact]
     public void AMissingDataPathIsOneLine()
     {
-        var (code, lines) = Run("benchmark", "--steps", "1", "--warmup", "0", "--batch-size", "2", "--data-path", "/nonexistent/bench");
+        var (code, lines, errors) = Run("benchmark", "--steps", "1", "--warmup", "0", "--batch-size", "2", "--data-path", "/nonexistent/bench");
         Assert.NotEqual(0, code);
-        Assert.Contains("/nonexistent/bench", Assert.Single(lines));
+        Assert.Empty(lines);
+        Assert.Contains("/nonexistent/bench", Assert.Single(errors));
     }
 
     [Fact]

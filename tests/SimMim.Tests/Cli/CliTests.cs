@@ -1,17 +1,18 @@
-using SimMim.Cli;
-using Spectre.Console.Testing;
-
 namespace SimMim.Tests.Cli;
 
-/// <summary>The `simmim` command end to end: user errors are one line and an exit code; a short run leaves its files.</summary>
+/// <summary>
+/// The `simmim` command end to end: user errors are one line on standard error and an exit code; a short run leaves
+/// its files.
+/// </summary>
 public class CliTests
 {
-    private static (int ExitCode, string[] Lines) Run(params string[] args)
+    private static CliResult Run(params string[] args) => CliRun.Run(400, args);
+
+    /// <summary>Exactly one line, on standard error, with nothing on standard output.</summary>
+    private static string ErrorLine(CliResult result)
     {
-        var console = new TestConsole();
-        console.Profile.Width = 400;
-        int code = SimMimApp.Run(args, console);
-        return (code, console.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.True(result.Out.Length == 0, result.ToString());
+        return Assert.Single(result.Err);
     }
 
     private static string TempDir() => Directory.CreateTempSubdirectory("simmim-cli").FullName;
@@ -19,37 +20,33 @@ public class CliTests
     [Fact]
     public void AMissingConfigFileIsOneLineNamingItWithExitCode2()
     {
-        var (code, lines) = Run("pretrain", "--cfg", "/nonexistent/x.yaml");
-        Assert.Equal(2, code);
-        Assert.Single(lines);
-        Assert.Contains("/nonexistent/x.yaml", lines[0]);
+        var result = Run("pretrain", "--cfg", "/nonexistent/x.yaml");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("/nonexistent/x.yaml", ErrorLine(result));
     }
 
     [Fact]
     public void AnUnknownOptsKeyIsNamed()
     {
-        var (code, lines) = Run("pretrain", "--opts", "TRAIN.EPOCHSS", "3");
-        Assert.Equal(2, code);
-        Assert.Single(lines);
-        Assert.Contains("TRAIN.EPOCHSS", lines[0]);
+        var result = Run("pretrain", "--opts", "TRAIN.EPOCHSS", "3");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("TRAIN.EPOCHSS", ErrorLine(result));
     }
 
     [Fact]
     public void AnImpossibleSizeIsNamed()
     {
-        var (code, lines) = Run("pretrain", "--opts", "DATA.IMG_SIZE", "60");
-        Assert.Equal(2, code);
-        Assert.Single(lines);
-        Assert.Contains("DATA.IMG_SIZE", lines[0]);
+        var result = Run("pretrain", "--opts", "DATA.IMG_SIZE", "60");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("DATA.IMG_SIZE", ErrorLine(result));
     }
 
     [Fact]
     public void AMissingDataPathIsNamed()
     {
-        var (code, lines) = Run("pretrain", "--data-path", "/nonexistent/images", "--output", TempDir());
-        Assert.NotEqual(0, code);
-        Assert.Single(lines);
-        Assert.Contains("/nonexistent/images", lines[0]);
+        var result = Run("pretrain", "--data-path", "/nonexistent/images", "--output", TempDir());
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("/nonexistent/images", ErrorLine(result));
     }
 
     [Fact]
@@ -64,9 +61,10 @@ public class CliTests
     public void AShortRunWritesCheckpointGridAndLogAndReconstructReadsTheCheckpoint()
     {
         string output = TempDir();
-        var (code, lines) = Run("pretrain", "--output", output, "--steps-per-epoch", "2",
+        var (code, lines, errors) = Run("pretrain", "--output", output, "--steps-per-epoch", "2",
             "--opts", "TRAIN.EPOCHS", "2", "TRAIN.WARMUP_EPOCHS", "1", "DATA.BATCH_SIZE", "8");
         Assert.True(code == 0, string.Join('\n', lines));
+        Assert.Empty(errors);
         string runDir = Path.Combine(output, "simmim_demo", "default");
         string checkpoint = Path.Combine(runDir, "ckpt_epoch_1.pth");
         Assert.True(File.Exists(checkpoint));
@@ -76,13 +74,13 @@ public class CliTests
         Assert.Contains(lines, l => l.Contains(checkpoint));
 
         string grid = Path.Combine(output, "grid.png");
-        var (reconstructCode, reconstructLines) = Run("reconstruct", "--checkpoint", checkpoint, "--output", grid, "--count", "3");
+        var (reconstructCode, reconstructLines, _) = Run("reconstruct", "--checkpoint", checkpoint, "--output", grid, "--count", "3");
         Assert.True(reconstructCode == 0, string.Join('\n', reconstructLines));
         using var image = SkiaSharp.SKBitmap.Decode(grid);
         Assert.True(image.Width > image.Height); // four columns, three rows
 
         // Running again with more epochs resumes after the last checkpoint instead of starting over.
-        var (again, againLines) = Run("pretrain", "--output", output, "--steps-per-epoch", "2",
+        var (again, againLines, _) = Run("pretrain", "--output", output, "--steps-per-epoch", "2",
             "--opts", "TRAIN.EPOCHS", "3", "TRAIN.WARMUP_EPOCHS", "1", "DATA.BATCH_SIZE", "8");
         Assert.True(again == 0, string.Join('\n', againLines));
         string log = File.ReadAllText(Path.Combine(runDir, "log.txt"));
@@ -91,13 +89,35 @@ public class CliTests
         Assert.Single(log.Split('\n'), l => l.Contains("epoch 0 done"));
     }
 
+    [Fact]
+    public void AWarningGoesToStandardErrorAndTheRunGoesOn()
+    {
+        string data = TempDir();
+        for (int i = 0; i < 4; i++)
+        {
+            using var bitmap = new SkiaSharp.SKBitmap(8, 8);
+            using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(data, $"{i}.png"), png.ToArray());
+        }
+        File.WriteAllText(Path.Combine(data, "notes.txt"), "not an image");
+
+        var result = Run("pretrain", "--output", TempDir(), "--data-path", data, "--steps-per-epoch", "1", "--threads", "1",
+            "--opts", "TRAIN.EPOCHS", "1", "TRAIN.WARMUP_EPOCHS", "0", "DATA.BATCH_SIZE", "2", "DATA.IMG_SIZE", "32");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string warning = Assert.Single(result.Err);
+        Assert.StartsWith("warning: data: ignored 1 files that are not images", warning);
+        Assert.DoesNotContain(result.Out, l => l.Contains("notes.txt"));
+        Assert.Contains(result.Out, l => l.StartsWith("checkpoint: "));
+    }
+
     [Theory]
     [InlineData("--help")]
     [InlineData("pretrain", "--help")]
     [InlineData("reconstruct", "--help")]
     public void HelpWorksEverywhere(params string[] args)
     {
-        var (code, lines) = Run(args);
+        var (code, lines, _) = Run(args);
         Assert.Equal(0, code);
         Assert.Contains(lines, l => l.Contains("USAGE"));
     }

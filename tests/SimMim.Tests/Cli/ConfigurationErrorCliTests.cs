@@ -1,9 +1,7 @@
 using SimMim.Checkpoints;
-using SimMim.Cli;
 using SimMim.Models;
 using SimMim.Models.Swin;
 using SimMim.Tests.Models;
-using Spectre.Console.Testing;
 using static TorchSharp.torch;
 
 namespace SimMim.Tests.Cli;
@@ -11,22 +9,17 @@ namespace SimMim.Tests.Cli;
 /// <summary>Every configuration mistake is one line naming the key or file, exit code 2, and no stack trace.</summary>
 public class ConfigurationErrorCliTests
 {
-    private static (int ExitCode, string[] Lines) Run(params string[] args)
-    {
-        // The redirected-output width: a long message must still be one line.
-        var console = new TestConsole();
-        console.Profile.Width = 80;
-        int code = SimMimApp.Run(args, console);
-        return (code, console.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-    }
+    // The redirected-output width: a long message must still be one line.
+    private static CliResult Run(params string[] args) => CliRun.Run(80, args);
 
     private static string TempDir() => Directory.CreateTempSubdirectory("simmim-cfg-cli").FullName;
 
     private static void AssertOneLineNaming(string expected, params string[] args)
     {
-        var (code, lines) = Run(args);
-        Assert.True(code == 2, $"exit {code}: {string.Join('\n', lines)}");
-        string line = Assert.Single(lines);
+        var result = Run(args);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.True(result.Out.Length == 0, result.ToString());
+        string line = Assert.Single(result.Err);
         Assert.StartsWith("error: ", line);
         Assert.Contains(expected, line);
         Assert.DoesNotContain(" at SimMim", line);
@@ -44,9 +37,29 @@ public class ConfigurationErrorCliTests
     [InlineData("SAVE_KEEP", "SAVE_KEEP", "-2")]
     [InlineData("DATA.MAX_BAD_FRACTION", "DATA.MAX_BAD_FRACTION", "1.5")]
     [InlineData("TRAIN.MAX_NONFINITE_STEPS", "TRAIN.MAX_NONFINITE_STEPS", "0")]
+    [InlineData("TRAIN.BASE_LR must be at least 0, got -1", "TRAIN.BASE_LR", "-1.0")]
+    [InlineData("DATA.NUM_WORKERS must be from 0 to 64 (0 = decode on the training thread), got -1", "DATA.NUM_WORKERS", "-1")]
+    [InlineData("DATA.INTERPOLATION must be bicubic", "DATA.INTERPOLATION", "cubicle")]
+    [InlineData("DATA.IMG_SIZE 65536 with a batch of 64 does not fit in memory: swin training needs at least", "DATA.IMG_SIZE", "65536")]
+    [InlineData("TRAIN.ACCUMULATION_STEPS must be at least 0", "TRAIN.ACCUMULATION_STEPS", "-1")]
     public void ABadOptsValueIsOneLineNamingTheKey(string expected, string key, string value)
     {
         AssertOneLineNaming(expected, "pretrain", "--output", TempDir(), "--opts", key, value);
+    }
+
+    [Fact]
+    public void AnUnknownInterpolationIsRefusedByFinetuneToo()
+    {
+        AssertOneLineNaming("DATA.INTERPOLATION must be bicubic", "finetune", "--output", TempDir(), "--opts", "DATA.INTERPOLATION", "cubicle");
+    }
+
+    [Fact]
+    public void ARefusedRunWritesNoConfigYaml()
+    {
+        string output = TempDir();
+        AssertOneLineNaming("TRAIN.ACCUMULATION_STEPS", "pretrain", "--output", output, "--steps-per-epoch", "1",
+            "--opts", "TRAIN.ACCUMULATION_STEPS", "-1", "TRAIN.EPOCHS", "1", "TRAIN.WARMUP_EPOCHS", "0", "DATA.BATCH_SIZE", "8");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(output));
     }
 
     [Fact]

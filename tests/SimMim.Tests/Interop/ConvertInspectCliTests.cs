@@ -1,9 +1,8 @@
 using SimMim.Checkpoints;
-using SimMim.Cli;
 using SimMim.Config;
 using SimMim.Models;
 using SimMim.Tests.Parity;
-using Spectre.Console.Testing;
+using SimMim.Tests.Cli;
 using static TorchSharp.torch;
 
 namespace SimMim.Tests.Interop;
@@ -13,13 +12,7 @@ public class ConvertInspectCliTests
 {
     private static string DemoConfig => Path.Combine(ParityFixtures.RepoRoot, "configs", "demo.yaml");
 
-    private static (int ExitCode, string[] Lines) Run(params string[] args)
-    {
-        var console = new TestConsole();
-        console.Profile.Width = 400;
-        int code = SimMimApp.Run(args, console);
-        return (code, console.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-    }
+    private static CliResult Run(params string[] args) => CliRun.Run(400, args);
 
     private static SimMimModel DemoModel(int seed)
     {
@@ -36,12 +29,12 @@ public class ConvertInspectCliTests
         string ckpt = dir.File("ckpt_epoch_2.pth");
         TrainingCheckpoint.Save(ckpt, model, optimizer, new TrainingState(2, 20, 19, "SEED: 0\n"));
 
-        var (code, lines) = Run("convert", ckpt, dir.File("hf.safetensors"), "--to", "hf");
+        var (code, lines, _) = Run("convert", ckpt, dir.File("hf.safetensors"), "--to", "hf");
         Assert.True(code == 0, string.Join("\n", lines));
         Assert.Contains("Hugging Face Swin", lines.Last());
         Assert.Equal(CheckpointLayout.HuggingFaceSwin, CheckpointLayouts.Detect(SafetensorsFile.Load(dir.File("hf.safetensors"))));
 
-        (code, lines) = Run("convert", dir.File("hf.safetensors"), dir.File("back.pth"), "--model-config", DemoConfig);
+        (code, lines, _) = Run("convert", dir.File("hf.safetensors"), dir.File("back.pth"), "--model-config", DemoConfig);
         Assert.True(code == 0, string.Join("\n", lines));
         using var reloaded = DemoModel(seed: 12);
         TrainingCheckpoint.LoadWeights(dir.File("back.pth"), reloaded);
@@ -59,7 +52,7 @@ public class ConvertInspectCliTests
         string ckpt = dir.File("ckpt_epoch_3.pth");
         TrainingCheckpoint.Save(ckpt, model, optimizer, new TrainingState(3, 30, 29, "SEED: 0\nTAG: x\n"));
 
-        var (code, lines) = Run("inspect", ckpt);
+        var (code, lines, _) = Run("inspect", ckpt);
         Assert.Equal(0, code);
         string text = string.Join("\n", lines);
         Assert.Contains("encoder.layers.0.blocks.1.attn_mask", text);
@@ -84,7 +77,7 @@ public class ConvertInspectCliTests
             torch.save({'model': {'encoder.patch_embed.proj.weight': torch.ones(4, 3, 2, 2), 'encoder.blocks.0.norm1.weight': torch.ones(4)},
                         'config': CfgNode(A=1), 'epoch': 5}, sys.argv[1])
             """, dir.File("ref.pth"));
-        var (code, lines) = Run("inspect", dir.File("ref.pth"));
+        var (code, lines, _) = Run("inspect", dir.File("ref.pth"));
         Assert.Equal(0, code);
         Assert.Contains("config: <yacs.config.CfgNode> (not loaded: an opaque pickled object; 1 entries: A)", lines);
         Assert.Contains("epoch: 5", lines);
@@ -107,12 +100,12 @@ public class ConvertInspectCliTests
             (new[] { "convert", dir.File("odd.pth"), dir.File("out.txt") }, dir.File("out.txt")),
         })
         {
-            var (code, lines) = Run(args);
+            var (code, lines, errors) = Run(args);
             Assert.Equal(2, code);
-            Assert.Single(lines);
-            Assert.Contains(file, lines[0]);
+            Assert.Empty(lines);
+            Assert.Contains(file, Assert.Single(errors));
         }
-        Assert.Contains("unknown key layout", Run("convert", dir.File("odd.pth"), dir.File("o.pth")).Lines[0]);
+        Assert.Contains("unknown key layout", Assert.Single(Run("convert", dir.File("odd.pth"), dir.File("o.pth")).Err));
         Assert.Equal(2, Run("convert", dir.File("odd.pth"), dir.File("o.pth"), "--to", "onnx").ExitCode);
         Assert.False(File.Exists(dir.File("o.pth")));
     }
@@ -123,9 +116,27 @@ public class ConvertInspectCliTests
         using var dir = new InteropTempDir();
         using var model = DemoModel(seed: 14);
         SafetensorsFile.Save(dir.File("hf.safetensors"), HuggingFaceKeys.ToHuggingFace(model.state_dict(), "demo"));
-        var (code, lines) = Run("convert", dir.File("hf.safetensors"), dir.File("ref.pth"));
+        var (code, lines, errors) = Run("convert", dir.File("hf.safetensors"), dir.File("ref.pth"));
         Assert.Equal(2, code);
-        Assert.Single(lines);
-        Assert.Contains("--model-config or --img-size", lines[0]);
+        Assert.Empty(lines);
+        Assert.Contains("--model-config or --img-size", Assert.Single(errors));
+    }
+
+    [Theory]
+    [InlineData("48", "image size 48 (--img-size / DATA.IMG_SIZE): stage 1's 6×6 tokens cannot be tiled by its 4×4 windows")]
+    [InlineData("63", "image size 63 (--img-size / DATA.IMG_SIZE) is not a multiple of the weights' patch size 4")]
+    [InlineData("1000000", "image size 1000000 (--img-size / DATA.IMG_SIZE): the shifted-window masks alone need ")]
+    public void AnImageSizeTheSwinWeightsCannotTakeIsRefusedBeforeAnyMaskIsBuilt(string size, string expected)
+    {
+        using var dir = new InteropTempDir();
+        using var model = DemoModel(seed: 15);
+        SafetensorsFile.Save(dir.File("hf.safetensors"), HuggingFaceKeys.ToHuggingFace(model.state_dict(), "demo"));
+
+        var (code, lines, errors) = Run("convert", dir.File("hf.safetensors"), dir.File("back.pth"), "--to", "reference", "--img-size", size);
+
+        Assert.Equal(2, code);
+        Assert.Empty(lines);
+        Assert.Contains(expected, Assert.Single(errors));
+        Assert.False(File.Exists(dir.File("back.pth")));
     }
 }

@@ -1,5 +1,5 @@
 using SimMim.Checkpoints;
-using static SimMim.Tests.Cli.CliRunner;
+using static SimMim.Tests.Cli.CliRun;
 using SimMim.Models;
 using static TorchSharp.torch;
 

@@ -52,24 +52,38 @@ public sealed record VitConfig
     /// <summary>Throws a <see cref="ConfigException"/> naming the config key when sizes are impossible.</summary>
     public void Validate()
     {
+        if (Problems() is [string first, ..])
+        {
+            throw new ConfigException(first);
+        }
+    }
+
+    /// <summary>Every impossible size, naming its config key; empty when the model can be built.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        void Require(bool ok, string message)
+        {
+            if (!ok)
+            {
+                problems.Add(message);
+            }
+        }
+
         Require(PatchSize > 0, $"MODEL.VIT.PATCH_SIZE: {PatchSize} must be positive");
-        Require(ImgSize > 0 && ImgSize % PatchSize == 0,
-            $"DATA.IMG_SIZE: {ImgSize} is not divisible by MODEL.VIT.PATCH_SIZE {PatchSize}");
+        if (PatchSize > 0)
+        {
+            Require(ImgSize > 0 && ImgSize % PatchSize == 0,
+                $"DATA.IMG_SIZE: {ImgSize} is not divisible by MODEL.VIT.PATCH_SIZE {PatchSize}");
+        }
         Require(InChans > 0, $"MODEL.VIT.IN_CHANS: {InChans} must be positive");
         Require(Depth > 0, $"MODEL.VIT.DEPTH: {Depth} must be positive");
         Require(EmbedDim > 0, $"MODEL.VIT.EMBED_DIM: {EmbedDim} must be positive");
         Require(NumHeads > 0 && EmbedDim % NumHeads == 0,
             $"MODEL.VIT.NUM_HEADS: {NumHeads} does not divide MODEL.VIT.EMBED_DIM {EmbedDim}");
-        Require(MlpRatio > 0, $"MODEL.VIT.MLP_RATIO: {MlpRatio} must be positive");
+        Require(MlpRatio > 0 && double.IsFinite(MlpRatio), $"MODEL.VIT.MLP_RATIO: {MlpRatio} must be positive");
         Require(DropPathRate >= 0 && DropPathRate < 1, $"MODEL.DROP_PATH_RATE: {DropPathRate} must be in [0, 1)");
         Require(NumClasses >= 0, $"MODEL.NUM_CLASSES: {NumClasses} must not be negative");
-    }
-
-    private static void Require(bool ok, string message)
-    {
-        if (!ok)
-        {
-            throw new ConfigException(message);
-        }
+        return problems;
     }
 }
