@@ -48,13 +48,9 @@ public sealed record FinetuneResult(string OutputDirectory, string? LastCheckpoi
 /// </summary>
 public sealed class FineTuner
 {
-    private readonly SimMimConfig _config;
-    private readonly ResolvedRun _run;
+    private readonly LoopSpec _spec;
     private readonly FinetuneOptions _options;
-    private readonly ITrainingObserver _observer;
     private readonly string? _pretrained;
-    private readonly string? _resumePath;
-    private readonly IProcessGroup _group;
 
     /// <param name="config">The run's configuration.</param>
     /// <param name="options">Checkpoints, label fraction, epoch length, evaluation frequency, precision.</param>
@@ -66,18 +62,14 @@ public sealed class FineTuner
         IProcessGroup? group = null)
     {
         _options = options ?? new FinetuneOptions();
-        _group = group ?? SingleProcessGroup.Instance;
-        ConfigValidator.ValidateRun(config, ConfigStage.Finetune, training: true, processesOnThisMachine: _group.LocalSize);
+        group ??= SingleProcessGroup.Instance;
+        ConfigValidator.ValidateRun(config, ConfigStage.Finetune, training: true, processesOnThisMachine: group.LocalSize);
         CheckOptions(_options.LabelFraction, _options.Holdout, _options.MaxStepsPerEpoch);
         OptionRanges.EvalFrequency.Require("--eval-freq", _options.EvalFrequency);
         CheckSupportedAugmentation(config.Aug);
-        _config = config;
-        _run = ResolvedRun.Resolve(config, _group.WorldSize);
-        _observer = observer ?? NullTrainingObserver.Instance;
-        _pretrained = _options.PretrainedPath is { Length: > 0 } p ? p : config.Pretrained is { Length: > 0 } c ? c : null;
-        if (_pretrained is not null)
-            UserPaths.RequireFile(_pretrained, "pretrained checkpoint", InputKind.Checkpoint);
-        _resumePath = RunPosition.ExplicitResumePath(_options.ResumePath, config);
+        _pretrained = DownstreamEncoder.PretrainedPath(_options.PretrainedPath, config);
+        _spec = new LoopSpec(config, ResolvedRun.Resolve(config, group.WorldSize), group, observer ?? NullTrainingObserver.Instance,
+            RunPosition.ExplicitResumePath(_options.ResumePath, config), Math.Max(1, config.Train.AccumulationSteps), _options.Precision);
         if (MixupOptionsOf(config).Enabled && config.Data.BatchSize % 2 != 0)
             throw new ConfigException($"DATA.BATCH_SIZE ({config.Data.BatchSize}) must be even with mixup/cutmix on");
     }
@@ -109,7 +101,7 @@ public sealed class FineTuner
 
     /// <summary>Fine-tunes on DATA.DATA_PATH's training split, validating on its validation split.</summary>
     public FinetuneResult Run(CancellationToken cancellation = default) =>
-        Run(() => DatasetFactory.OpenSplits(_config.Data.DataPath, _options.Holdout), cancellation);
+        Run(() => DatasetFactory.OpenSplits(_spec.Config.Data.DataPath, _options.Holdout), cancellation);
 
     /// <summary>Fine-tunes on the given sets (DATA.DATA_PATH is not read); the label fraction applies to <paramref name="trainSet"/>.</summary>
     public FinetuneResult Run(IImageDataset trainSet, IImageDataset valSet, CancellationToken cancellation = default) =>
@@ -117,10 +109,9 @@ public sealed class FineTuner
 
     private FinetuneResult Run(Func<(IImageDataset Train, IImageDataset Val)> openSets, CancellationToken cancellation)
     {
-        var spec = new LoopSpec(_config, _run, _group, _observer, _resumePath, Math.Max(1, _config.Train.AccumulationSteps), _options.Precision);
         FinetuneTask? task = null;
-        var result = TrainingLoop<ClassificationBatch>.Run(spec,
-            context => task = new FinetuneTask(_config, _run, _options, _pretrained, openSets, context), cancellation);
+        var result = TrainingLoop<ClassificationBatch>.Run(_spec,
+            context => task = new FinetuneTask(_options, _pretrained, openSets, context), cancellation);
         return new FinetuneResult(result.OutputDirectory, result.LastCheckpoint, task!.Loaded, result.EpochLosses, result.Evaluations,
             result.MaxAccuracy, task.TrainImages, ProcessMemory.PeakResidentBytes(), result.Interrupted, result.SaveFailure);
     }
@@ -129,7 +120,6 @@ public sealed class FineTuner
     // Mixup/CutMix); validation every EvalFrequency epochs, after the last and when the run is stopped.
     private sealed class FinetuneTask : ITrainingTask<ClassificationBatch>
     {
-        private readonly SimMimConfig _config;
         private readonly FinetuneOptions _options;
         private readonly string? _pretrained;
         private readonly TaskContext _context;
@@ -138,16 +128,14 @@ public sealed class FineTuner
         private readonly ClassificationLoader _valLoader;
         private readonly MixupOptions _mixup;
         private readonly int _valImages;
-        private readonly double _baseLr;
 
-        public FinetuneTask(SimMimConfig config, ResolvedRun run, FinetuneOptions options, string? pretrained,
-            Func<(IImageDataset Train, IImageDataset Val)> openSets, TaskContext context)
+        public FinetuneTask(FinetuneOptions options, string? pretrained, Func<(IImageDataset Train, IImageDataset Val)> openSets,
+            TaskContext context)
         {
-            _config = config;
+            var (config, run) = (context.Config, context.Run);
             _options = options;
             _pretrained = pretrained;
             _context = context;
-            _baseLr = run.BaseLr;
             var data = config.Data;
             var (trainSet, valSet) = openSets();
             RunData.ReportWarnings(context.Reporter, trainSet, valSet);
@@ -187,11 +175,11 @@ public sealed class FineTuner
 
         public string Describe(RunPosition start, long parameterCount)
         {
-            var (data, train) = (_config.Data, _config.Train);
-            return $"fine-tune {_config.Model.Type} {_config.Model.Name}: {parameterCount:N0} parameters, {Groups.Count} groups " +
+            var (config, train) = (_context.Config, _context.Config.Train);
+            return $"fine-tune {config.Model.Type} {config.Model.Name}: {parameterCount:N0} parameters, {Groups.Count} groups " +
                    $"(layer decay {train.LayerDecay}); train {TrainImages} images ({_options.LabelFraction:P0} of labels), " +
-                   $"val {_valImages}; batch {data.BatchSize}×{Math.Max(1, train.AccumulationSteps)}; lr {_baseLr:G4}; " +
-                   $"loss {(_mixup.Enabled ? "soft-target CE (mixup/cutmix)" : $"label-smoothing CE ({_config.Model.LabelSmoothing})")}; " +
+                   $"val {_valImages}; batch {config.Data.BatchSize}×{_context.Spec.Accumulation}; lr {_context.Run.BaseLr:G4}; " +
+                   $"loss {(_mixup.Enabled ? "soft-target CE (mixup/cutmix)" : $"label-smoothing CE ({config.Model.LabelSmoothing})")}; " +
                    $"{(_pretrained is null ? "from scratch" : $"from {_pretrained}")}";
         }
 
@@ -205,23 +193,23 @@ public sealed class FineTuner
         {
             // Mixup mixes the images in place before the forward, as timm's does on the GPU batch.
             Tensor? soft = _mixup.Enabled
-                ? new Mixup(_mixup, StepSeeds.Mixup(_config.Seed + _context.Group.Rank, globalStep)).Apply(batch.Images, batch.Labels)   // (B, classes)
+                ? new Mixup(_mixup, StepSeeds.Mixup(_context.Config.Seed + _context.Group.Rank, globalStep)).Apply(batch.Images, batch.Labels)   // (B, classes)
                 : null;
             Tensor logits;
             using (Autocast.Enable(precision))
                 logits = _encoder.Classify(batch.Images);                      // (B, classes), fp32
             return soft is not null
                 ? SoftTargetCrossEntropy.Loss(logits, soft)
-                : SoftTargetCrossEntropy.LabelSmoothing(logits, batch.Labels, _config.Model.LabelSmoothing);
+                : SoftTargetCrossEntropy.LabelSmoothing(logits, batch.Labels, _context.Config.Model.LabelSmoothing);
         }
 
         public EpochExtras EndEpoch(int epoch, bool stopRequested)
         {
             // Validation runs to its end even when a stop was asked for, so the checkpoint's max accuracy is right.
             var extras = new EpochExtras();
-            if ((epoch + 1) % _options.EvalFrequency == 0 || epoch == _config.Train.Epochs - 1 || stopRequested)
+            if ((epoch + 1) % _options.EvalFrequency == 0 || epoch == _context.Config.Train.Epochs - 1 || stopRequested)
             {
-                var (result, valLoss) = Evaluator.Evaluate(_encoder, _valLoader, _config.Model.NumClasses, group: _context.Group);
+                var (result, valLoss) = Evaluator.Evaluate(_encoder, _valLoader, _context.Config.Model.NumClasses, group: _context.Group);
                 extras = new EpochExtras(result, valLoss);
             }
             foreach (string line in _valLoader.Skipped.TakeWarnings()) _context.Reporter.Warning(line);

@@ -1,3 +1,4 @@
+using SimMim.Config;
 using SimMim.Data;
 using SimMim.Distributed;
 using SimMim.Finetune;
@@ -57,12 +58,17 @@ internal interface ITrainingTask<TBatch> : IDisposable where TBatch : IDisposabl
 /// <param name="Reconstruction">The reconstruction grid written (pretraining).</param>
 internal sealed record EpochExtras(ClassificationResult? Validation = null, double ValLoss = double.NaN, string? Reconstruction = null);
 
-/// <summary>What a task is built with: the run's reporting channel and its share of a data-parallel run.</summary>
+/// <summary>What a task is built with: the run's spec, its reporting channel and its share of a data-parallel run.</summary>
+/// <param name="Spec">The config, its derived values and the process group.</param>
 /// <param name="Reporter">log.txt, metrics.csv and the observers.</param>
 /// <param name="Sampler">This rank's share of every epoch.</param>
-/// <param name="Group">The data-parallel processes (validation sums its tallies over them).</param>
 /// <param name="Cancellation">The run's stop signal.</param>
-internal sealed record TaskContext(RunReporter Reporter, DistributedSampler Sampler, IProcessGroup Group, CancellationToken Cancellation)
+internal sealed record TaskContext(LoopSpec Spec, RunReporter Reporter, DistributedSampler Sampler, CancellationToken Cancellation)
 {
-    public bool IsMain => Group.IsMain;
+    public SimMimConfig Config => Spec.Config;
+
+    public ResolvedRun Run => Spec.Run;
+
+    /// <summary>The data-parallel processes (validation sums its tallies over them).</summary>
+    public IProcessGroup Group => Spec.Group;
 }

@@ -58,10 +58,8 @@ public sealed class LinearProbe
     /// </summary>
     public const string CheckpointFolder = "probe_checkpoints";
 
-    private readonly SimMimConfig _config;
-    private readonly ResolvedRun _run;
+    private readonly LoopSpec _spec;
     private readonly LinearProbeOptions _options;
-    private readonly ITrainingObserver _observer;
     private readonly string? _pretrained;
 
     /// <exception cref="ConfigException">Invalid config or options.</exception>
@@ -74,12 +72,10 @@ public sealed class LinearProbe
         FineTuner.CheckOptions(_options.LabelFraction, _options.Holdout, _options.MaxStepsPerEpoch);
         if (_options.Block is int block)
             OptionRanges.ProbeBlock.Require("--block", block);
-        _config = config;
-        _run = ResolvedRun.Resolve(config);
-        _observer = observer ?? NullTrainingObserver.Instance;
-        _pretrained = _options.PretrainedPath is { Length: > 0 } p ? p : config.Pretrained is { Length: > 0 } c ? c : null;
-        if (_pretrained is not null)
-            UserPaths.RequireFile(_pretrained, "pretrained checkpoint", InputKind.Checkpoint);
+        _pretrained = DownstreamEncoder.PretrainedPath(_options.PretrainedPath, config);
+        // No explicit resume point: MODEL.RESUME names a fine-tuning checkpoint, not a probe's.
+        _spec = new LoopSpec(config, ResolvedRun.Resolve(config), SingleProcessGroup.Instance, observer ?? NullTrainingObserver.Instance,
+            ResumePath: null, Accumulation: 1, UsesPrecision: false, CheckpointFolder: CheckpointFolder, FinalCheckpoint: CheckpointFileName);
     }
 
     /// <summary>The block a ViT of <paramref name="depth"/> is probed at: the request (default 8) clamped to the depth.</summary>
@@ -94,7 +90,7 @@ public sealed class LinearProbe
 
     /// <summary>Probes on DATA.DATA_PATH's training and validation splits.</summary>
     public LinearProbeResult Run(CancellationToken cancellation = default) =>
-        Run(() => DatasetFactory.OpenSplits(_config.Data.DataPath, _options.Holdout), cancellation);
+        Run(() => DatasetFactory.OpenSplits(_spec.Config.Data.DataPath, _options.Holdout), cancellation);
 
     /// <summary>Probes on the given training and validation sets (DATA.DATA_PATH is not read).</summary>
     public LinearProbeResult Run(IImageDataset trainSet, IImageDataset valSet, CancellationToken cancellation = default) =>
@@ -102,12 +98,8 @@ public sealed class LinearProbe
 
     private LinearProbeResult Run(Func<(IImageDataset Train, IImageDataset Val)> openSets, CancellationToken cancellation)
     {
-        // No explicit resume point: MODEL.RESUME names a fine-tuning checkpoint, not a probe's.
-        var spec = new LoopSpec(_config, _run, SingleProcessGroup.Instance, _observer, ResumePath: null, Accumulation: 1,
-            UsesPrecision: false, CheckpointFolder: CheckpointFolder, FinalCheckpoint: CheckpointFileName);
         ProbeTask? task = null;
-        var result = TrainingLoop<ProbeBatch>.Run(spec, context => task = new ProbeTask(_config, _run, _options, _pretrained, openSets, context),
-            cancellation);
+        var result = TrainingLoop<ProbeBatch>.Run(_spec, context => task = new ProbeTask(_options, _pretrained, openSets, context), cancellation);
         return new LinearProbeResult(result.OutputDirectory, Path.Combine(result.OutputDirectory, CheckpointFileName), task!.Loaded,
             task.Block, result.EpochLosses, result.Evaluations, result.MaxAccuracy);
     }
@@ -135,9 +127,10 @@ public sealed class LinearProbe
         private readonly (Tensor Features, Tensor Labels) _val;
         private readonly (Tensor Features, Tensor Labels)? _trainCache;
 
-        public ProbeTask(SimMimConfig config, ResolvedRun run, LinearProbeOptions options, string? pretrained,
-            Func<(IImageDataset Train, IImageDataset Val)> openSets, TaskContext context)
+        public ProbeTask(LinearProbeOptions options, string? pretrained, Func<(IImageDataset Train, IImageDataset Val)> openSets,
+            TaskContext context)
         {
+            var (config, run) = (context.Config, context.Run);
             _config = config;
             var data = config.Data;
             var (trainSet, valSet) = openSets();

@@ -39,12 +39,8 @@ public sealed record PretrainResult(string OutputDirectory, string? LastCheckpoi
 /// </summary>
 public sealed class Pretrainer
 {
-    private readonly SimMimConfig _config;
-    private readonly ResolvedRun _run;
+    private readonly LoopSpec _spec;
     private readonly PretrainOptions _options;
-    private readonly ITrainingObserver _observer;
-    private readonly IProcessGroup _group;
-    private readonly string? _resumePath;
 
     /// <param name="config">The run's configuration.</param>
     /// <param name="options">Resume point, epoch length, precision, reporting.</param>
@@ -55,16 +51,14 @@ public sealed class Pretrainer
     public Pretrainer(SimMimConfig config, PretrainOptions? options = null, ITrainingObserver? observer = null,
         IProcessGroup? group = null)
     {
-        _group = group ?? SingleProcessGroup.Instance;
-        ConfigValidator.ValidateRun(config, ConfigStage.Pretrain, training: true, processesOnThisMachine: _group.LocalSize);
+        group ??= SingleProcessGroup.Instance;
+        ConfigValidator.ValidateRun(config, ConfigStage.Pretrain, training: true, processesOnThisMachine: group.LocalSize);
         _options = options ?? new PretrainOptions();
         if (_options.MaxStepsPerEpoch is int steps)
             OptionRanges.StepsPerEpoch.Require("--steps-per-epoch", steps);
-        _config = config;
-        _run = ResolvedRun.Resolve(config, _group.WorldSize);
-        _observer = observer ?? NullTrainingObserver.Instance;
         // A named checkpoint that is not there fails now, not after the data and the model are ready.
-        _resumePath = RunPosition.ExplicitResumePath(_options.ResumePath, config);
+        _spec = new LoopSpec(config, ResolvedRun.Resolve(config, group.WorldSize), group, observer ?? NullTrainingObserver.Instance,
+            RunPosition.ExplicitResumePath(_options.ResumePath, config), Math.Max(1, config.Train.AccumulationSteps), _options.Precision);
     }
 
     /// <summary>
@@ -75,9 +69,8 @@ public sealed class Pretrainer
     /// checkpoint could not be written (the previous one is named and intact).</exception>
     public PretrainResult Run(CancellationToken cancellation = default)
     {
-        var spec = new LoopSpec(_config, _run, _group, _observer, _resumePath, Math.Max(1, _config.Train.AccumulationSteps), _options.Precision);
         PretrainTask? task = null;
-        var result = TrainingLoop<PretrainBatch>.Run(spec, context => task = new PretrainTask(_config, _run, _options, context), cancellation);
+        var result = TrainingLoop<PretrainBatch>.Run(_spec, context => task = new PretrainTask(_options, context), cancellation);
         return new PretrainResult(result.OutputDirectory, result.LastCheckpoint, task!.LastGrid, result.EpochLosses,
             ProcessMemory.PeakResidentBytes(), result.Interrupted, result.SaveFailure);
     }
@@ -85,19 +78,15 @@ public sealed class Pretrainer
     // Pretraining as a task of the loop: SimMIM's masked-image loss; a reconstruction grid after every epoch.
     private sealed class PretrainTask : ITrainingTask<PretrainBatch>
     {
-        private readonly SimMimConfig _config;
-        private readonly ResolvedRun _run;
+        private readonly TaskContext _context;
         private readonly SimMimModel _model;
         private readonly PretrainLoader _loader;
         private readonly ReconstructionSamples? _gridSamples;
-        private readonly string _dataPath;
 
-        public PretrainTask(SimMimConfig config, ResolvedRun run, PretrainOptions options, TaskContext context)
+        public PretrainTask(PretrainOptions options, TaskContext context)
         {
-            _config = config;
-            _run = run;
-            var data = config.Data;
-            _dataPath = data.DataPath;
+            var (config, data) = (context.Config, context.Config.Data);
+            _context = context;
             random.manual_seed(config.Seed);
             IImageDataset dataset = DatasetFactory.Open(data.DataPath);
             RunData.ReportWarnings(context.Reporter, dataset);
@@ -110,12 +99,11 @@ public sealed class Pretrainer
                     Math.Max(1, data.NumWorkers), maxBadFraction: data.MaxBadFraction, sampler: context.Sampler);
                 StepsPerEpoch = options.MaxStepsPerEpoch is int cap ? Math.Min(cap, _loader.BatchesPerEpoch) : _loader.BatchesPerEpoch;
                 Groups = ParamGroups.ForPretraining(_model.named_parameters(), _model.NoWeightDecay, _model.NoWeightDecayKeywords,
-                    run.BaseLr, config.Train.WeightDecay);
+                    context.Run.BaseLr, config.Train.WeightDecay);
                 // Rank 0 alone draws the reconstruction grids.
-                _gridSamples = context.IsMain
+                _gridSamples = context.Group.IsMain
                     ? ReconstructionSamples.Take(dataset, data.ImgSize, masks, options.GridImages, config.Seed, _loader.Skipped)
                     : null;
-                Reporter = context.Reporter;
             }
             catch
             {
@@ -130,14 +118,13 @@ public sealed class Pretrainer
         public int TrainImages { get; }
         public SkippedSamples Skipped => _loader.Skipped;
         public string? LastGrid { get; private set; }
-        private RunReporter Reporter { get; }
 
         public string Describe(RunPosition start, long parameterCount)
         {
-            var (data, train) = (_config.Data, _config.Train);
-            return $"model {_config.Model.Type} {_config.Model.Name}: {parameterCount:N0} parameters; data {_dataPath} " +
-                   $"({TrainImages} images); batch {data.BatchSize}×{Math.Max(1, train.AccumulationSteps)}; lr {_run.BaseLr:G4} " +
-                   $"(warmup {_run.WarmupLr:G4}, min {_run.MinLr:G4}); epochs {start.StartEpoch}..{train.Epochs - 1}" +
+            var (config, run) = (_context.Config, _context.Run);
+            return $"model {config.Model.Type} {config.Model.Name}: {parameterCount:N0} parameters; data {config.Data.DataPath} " +
+                   $"({TrainImages} images); batch {config.Data.BatchSize}×{_context.Spec.Accumulation}; lr {run.BaseLr:G4} " +
+                   $"(warmup {run.WarmupLr:G4}, min {run.MinLr:G4}); epochs {start.StartEpoch}..{config.Train.Epochs - 1}" +
                    (start.StepInEpoch > 0 ? $" (epoch {start.StartEpoch} from step {start.StepInEpoch})" : "");
         }
 
@@ -156,7 +143,7 @@ public sealed class Pretrainer
         public EpochExtras EndEpoch(int epoch, bool stopRequested)
         {
             if (_gridSamples is null) return new EpochExtras();
-            string grid = Path.Combine(_run.OutputDir, $"reconstruction_epoch_{epoch}.png");
+            string grid = Path.Combine(_context.Run.OutputDir, $"reconstruction_epoch_{epoch}.png");
             try
             {
                 ReconstructionGrid.Write(_model, _gridSamples, grid);
@@ -165,7 +152,7 @@ public sealed class Pretrainer
             catch (OutputException e)
             {
                 // Like a failed checkpoint write: said, and the run goes on to its checkpoint.
-                Reporter.Warning(e.Message);
+                _context.Reporter.Warning(e.Message);
             }
             return new EpochExtras(Reconstruction: LastGrid);
         }

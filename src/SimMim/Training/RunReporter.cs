@@ -19,9 +19,6 @@ internal sealed class RunReporter
         _observers = observers.ToList();
     }
 
-    /// <summary>A reporter that keeps nothing: for code that runs outside a run folder.</summary>
-    public static RunReporter Discard() => new(RunLog.Discard());
-
     public void Add(ITrainingObserver observer) => _observers.Add(observer);
 
     /// <summary>From now on each step's numbers go to <paramref name="metrics"/> too.</summary>

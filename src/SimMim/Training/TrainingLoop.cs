@@ -47,34 +47,14 @@ internal sealed record LoopResult(string OutputDirectory, IReadOnlyList<double> 
 /// cancelled run stops; per epoch the task's end work, the epoch's checkpoint (<see cref="RunCheckpoints"/>) and its
 /// report. Data parallelism (<see cref="DataParallel"/>) lives here too, so every task gets it.
 /// </summary>
-internal sealed class TrainingLoop<TBatch> where TBatch : IDisposable
+internal sealed class TrainingLoop<TBatch>(RunCheckpoints checkpoints, TrainStep trainStep, NonFiniteGuard guard,
+    StepMeter meter, RunReporter reporter, RunPosition start, int stepsPerEpoch) where TBatch : IDisposable
 {
-    private readonly RunCheckpoints _checkpoints;
-    private readonly TrainStep _trainStep;
-    private readonly NonFiniteGuard _guard;
-    private readonly StepMeter _meter;
-    private readonly RunReporter _reporter;
-    private readonly RunPosition _start;
-    private readonly int _stepsPerEpoch;
     private int _step;
-    private long _globalStep;
+    private long _globalStep = start.GlobalStep;
     private double _lossSum;
     private int _lossCount;
-    private double _maxAccuracy;
-
-    private TrainingLoop(RunCheckpoints checkpoints, TrainStep trainStep, NonFiniteGuard guard, StepMeter meter,
-        RunReporter reporter, RunPosition start, int stepsPerEpoch)
-    {
-        _checkpoints = checkpoints;
-        _trainStep = trainStep;
-        _guard = guard;
-        _meter = meter;
-        _reporter = reporter;
-        _start = start;
-        _stepsPerEpoch = stepsPerEpoch;
-        _globalStep = start.GlobalStep;
-        _maxAccuracy = start.MaxAccuracy;
-    }
+    private double _maxAccuracy = start.MaxAccuracy;
 
     /// <summary>
     /// Runs the epochs left of the task <paramref name="build"/> makes. A cancelled token ends the run after the
@@ -92,7 +72,7 @@ internal sealed class TrainingLoop<TBatch> where TBatch : IDisposable
         // First, before any work: the folder takes files and no other run writes to it.
         using var directory = parallel.OpenRunDirectory(run.OutputDir, spec.Observer);
         var reporter = directory.Reporter;
-        using var task = build(new TaskContext(reporter, parallel.Sampler, parallel.Group, cancellation));
+        using var task = build(new TaskContext(spec, reporter, parallel.Sampler, cancellation));
 
         int stepsPerEpoch = task.StepsPerEpoch;
         var groups = task.Groups;
@@ -168,7 +148,7 @@ internal sealed class TrainingLoop<TBatch> where TBatch : IDisposable
                 extras.Validation is null ? null : loop._maxAccuracy, extras.Validation is null ? null : extras.ValLoss);
             reporter.EpochFinished(report, $"epoch {epoch} done: {task.Summary(report, extras, trainSeconds)}" +
                 (checkpointPath is null ? "" : $", saved {checkpointPath}") +
-                (loop._guard.Total > 0 ? $", {loop._guard.Total} non-finite steps skipped so far" : ""));
+                loop.SkippedSoFar);
         }
         if (spec.FinalCheckpoint is { } final && parallel.IsMain)
         {
@@ -180,7 +160,10 @@ internal sealed class TrainingLoop<TBatch> where TBatch : IDisposable
             checkpoints.LastFailure);
     }
 
-    private bool EpochDone => _step >= _stepsPerEpoch;
+    private bool EpochDone => _step >= stepsPerEpoch;
+
+    // The end of an epoch's log line: non-finite steps skipped so far, when there were any.
+    private string SkippedSoFar => guard.Total > 0 ? $", {guard.Total} non-finite steps skipped so far" : "";
 
     // Mean of the epoch's finite losses (NaN when there were none).
     private double MeanLoss => _lossCount > 0 ? _lossSum / _lossCount : double.NaN;
@@ -189,11 +172,11 @@ internal sealed class TrainingLoop<TBatch> where TBatch : IDisposable
     // the epoch's mean comes out the same.
     private void StartEpoch(int epoch)
     {
-        bool resumedInside = epoch == _start.StartEpoch;
-        _step = resumedInside ? _start.StepInEpoch : 0;
-        _lossSum = resumedInside ? _start.EpochLossSum : 0;
-        _lossCount = resumedInside ? _start.EpochLossCount : 0;
-        _meter.StartEpoch();
+        bool resumedInside = epoch == start.StartEpoch;
+        _step = resumedInside ? start.StepInEpoch : 0;
+        _lossSum = resumedInside ? start.EpochLossSum : 0;
+        _lossCount = resumedInside ? start.EpochLossCount : 0;
+        meter.StartEpoch();
     }
 
     // The task's batches for the rest of the epoch: it ends after the epoch's last step (an epoch cut short,
@@ -215,7 +198,7 @@ internal sealed class TrainingLoop<TBatch> where TBatch : IDisposable
     // or the run is cancelled. True when the run was cancelled: it has saved here and must stop.
     private bool AfterStep(int epoch, double loss, StepResult result, SkippedSamples? skipped, CancellationToken cancellation)
     {
-        _reporter.Warning(_guard.Observe(result.Outcome, epoch, _step + 1, loss, result.GradNorm, _checkpoints.LastGood));
+        reporter.Warning(guard.Observe(result.Outcome, epoch, _step + 1, loss, result.GradNorm, checkpoints.LastGood));
         if (double.IsFinite(loss))
         {
             _lossSum += loss;
@@ -223,14 +206,14 @@ internal sealed class TrainingLoop<TBatch> where TBatch : IDisposable
         }
         _step++;
         _globalStep++;
-        _meter.Step(epoch, _step, _globalStep, loss, result);
-        foreach (string line in skipped?.TakeWarnings() ?? []) _reporter.Warning(line);
+        meter.Step(epoch, _step, _globalStep, loss, result);
+        foreach (string line in skipped?.TakeWarnings() ?? []) reporter.Warning(line);
 
         // Never inside an accumulation window; the epoch's last step is saved by EndEpoch, after the epoch's extras.
         if (result.Outcome == StepOutcome.Accumulating || EpochDone) return false;
         bool stop = cancellation.IsCancellationRequested;
-        if (stop || (_checkpoints.MidEpochDue(_globalStep) && result.Stepped))
-            _checkpoints.Save(epoch - 1, _globalStep, result.ScheduleUpdate, _maxAccuracy, _step, _lossSum, _lossCount);
+        if (stop || (checkpoints.MidEpochDue(_globalStep) && result.Stepped))
+            checkpoints.Save(epoch - 1, _globalStep, result.ScheduleUpdate, _maxAccuracy, _step, _lossSum, _lossCount);
         return stop;
     }
 
@@ -240,12 +223,12 @@ internal sealed class TrainingLoop<TBatch> where TBatch : IDisposable
     {
         if (skipped is not null)
         {
-            foreach (string line in skipped.TakeWarnings()) _reporter.Warning(line);
+            foreach (string line in skipped.TakeWarnings()) reporter.Warning(line);
             if (skipped.TakeStandInCount() is var standIns and > 0)
-                _reporter.Warning($"epoch {epoch}: {standIns} samples stood in for unreadable images ({skipped.BadCount} unreadable files so far)");
+                reporter.Warning($"epoch {epoch}: {standIns} samples stood in for unreadable images ({skipped.BadCount} unreadable files so far)");
         }
-        return _checkpoints.EpochEndDue(epoch) || cancelled
-            ? _checkpoints.Save(epoch, _globalStep, _trainStep.ScheduleUpdate, _maxAccuracy)
+        return checkpoints.EpochEndDue(epoch) || cancelled
+            ? checkpoints.Save(epoch, _globalStep, trainStep.ScheduleUpdate, _maxAccuracy)
             : null;
     }
 
@@ -254,8 +237,8 @@ internal sealed class TrainingLoop<TBatch> where TBatch : IDisposable
     private void Finish(bool interrupted)
     {
         if (interrupted)
-            _reporter.Log($"interrupted at step {_globalStep}; checkpoint {_checkpoints.LastGood ?? "(none)"}");
-        else if (_checkpoints.LastFailure is { } failure)
+            reporter.Log($"interrupted at step {_globalStep}; checkpoint {checkpoints.LastGood ?? "(none)"}");
+        else if (checkpoints.LastFailure is { } failure)
             throw new SimMimUserException($"training finished, but {failure}");
     }
 }
