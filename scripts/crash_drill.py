@@ -1,5 +1,5 @@
-"""Crash drill: kill -9 a tiny pretraining run at random moments, resume it each time, and compare the result with
-an uninterrupted run of the same length.
+"""Crash drill: kill -9 a tiny pretraining (or linear-probe) run at random moments, resume it each time, and compare
+the result with an uninterrupted run of the same length.
 
 The kills rotate through three aims: a random time before the first step (startup and checkpoint loading), a random
 moment of a random later step, and the inside of a checkpoint write (the kill follows the appearance of the
@@ -9,7 +9,7 @@ uninterrupted run's to 1e-6, every loss the resumed attempts logged must equal t
 same step, metrics.csv must end as one series of the run's steps (each once, in order), and no resume may have had
 to skip an unreadable checkpoint.
 
-Usage: /usr/bin/python3 scripts/crash_drill.py --simmim PATH [--kills 20] [--seed 1] [--work DIR]
+Usage: /usr/bin/python3 scripts/crash_drill.py --simmim PATH [--task pretrain|linprobe] [--kills 20] [--seed 1] [--work DIR]
 Exit status 0 when every check passes. Needs PyTorch (Debian's python3-torch) for the checks.
 """
 import argparse
@@ -31,19 +31,30 @@ RUN_ARGS = ["--threads", "1", "--steps-per-epoch", "10", "--opts",
             "TRAIN.EPOCHS", "6", "TRAIN.WARMUP_EPOCHS", "1", "DATA.BATCH_SIZE", "8", "DATA.IMG_SIZE", "32",
             "DATA.MASK_PATCH_SIZE", "8", "DATA.NUM_WORKERS", "1", "MODEL.DROP_PATH_RATE", "0.1",
             "SAVE_STEPS", "1", "SAVE_KEEP", "3", "SEED", "7"]
+# The linear probe on the same demo config and built-in data: a random frozen encoder, 80 labelled images (10 steps
+# of 8), features of augmented views recomputed every step, 6 epochs, a checkpoint of the head after every step.
+PROBE_ARGS = ["--cfg", "configs/demo.yaml", "--threads", "1", "--augment", "--label-fraction", "0.04", "--opts",
+              "TRAIN.EPOCHS", "6", "TRAIN.WARMUP_EPOCHS", "1", "DATA.BATCH_SIZE", "8", "DATA.IMG_SIZE", "32",
+              "DATA.MASK_PATCH_SIZE", "8", "DATA.NUM_WORKERS", "1", "SAVE_STEPS", "1", "SAVE_KEEP", "3", "SEED", "7"]
 TOLERANCE = 1e-6
+# Set by main from --task: the command, its arguments, where it writes checkpoints and its final checkpoint.
+TASK = {}
 
 
 def run_dir(output):
     return os.path.join(output, "simmim_demo", "default")
 
 
+def checkpoint_dir(output):
+    return os.path.join(run_dir(output), *TASK["checkpoints"])
+
+
 def final_checkpoint(output):
-    return os.path.join(run_dir(output), "ckpt_epoch_5.pth")
+    return os.path.join(run_dir(output), TASK["final"])
 
 
 def start(simmim, output):
-    return subprocess.Popen([simmim, "pretrain", "--output", output] + RUN_ARGS,
+    return subprocess.Popen([simmim, TASK["command"], "--output", output] + TASK["args"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "OMP_NUM_THREADS": "1"})
 
 
@@ -86,7 +97,7 @@ def max_difference(a, b, section):
 
 def check_all_load(output):
     """Loads every checkpoint in the run directory; returns (files checked, failures)."""
-    files = sorted(glob.glob(os.path.join(run_dir(output), "ckpt_epoch_*.pth")))
+    files = sorted(glob.glob(os.path.join(checkpoint_dir(output), "ckpt_epoch_*.pth")))
     failures = []
     for path in files:
         try:
@@ -98,7 +109,7 @@ def check_all_load(output):
 
 def kill_during_write(process, output):
     """Kills the run as soon as this process has a checkpoint's temporary file open; False when the run ended first."""
-    directory, suffix = run_dir(output), f".{process.pid}.tmp"
+    directory, suffix = checkpoint_dir(output), f".{process.pid}.tmp"
     while process.poll() is None:
         try:
             if any(name.startswith(".ckpt_") and name.endswith(suffix) for name in os.listdir(directory)):
@@ -140,11 +151,15 @@ def kill_after(process, seconds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--simmim", required=True)
+    parser.add_argument("--task", choices=["pretrain", "linprobe"], default="pretrain")
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", default=None)
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    TASK.update({"command": "pretrain", "args": RUN_ARGS, "checkpoints": [], "final": "ckpt_epoch_5.pth"}
+                if args.task == "pretrain" else
+                {"command": "linprobe", "args": PROBE_ARGS, "checkpoints": ["probe_checkpoints"], "final": "linear_probe.pth"})
     work = args.work or tempfile.mkdtemp(prefix="simmim-crash-drill.")
     reference, drill = os.path.join(work, "reference"), os.path.join(work, "drill")
 
@@ -197,7 +212,7 @@ def main():
         loss = max([loss] + [abs(float(row["loss"]) - reference_loss[row["global_step"]]) for row in attempt])
         # Where the kill landed: inside a checkpoint write when this process's temporary file is still there
         # (AtomicFile names it after the writer's pid), else before or after the first step of this attempt.
-        mid_write = bool(glob.glob(os.path.join(run_dir(drill), f".ckpt_*.{process.pid}.tmp")))
+        mid_write = bool(glob.glob(os.path.join(checkpoint_dir(drill), f".ckpt_*.{process.pid}.tmp")))
         phase = "mid-write" if mid_write else "training" if new_steps > 0 else "startup"
         steps = len({row["global_step"] for row in metrics_rows(drill)})
         n, failures = check_all_load(drill)

@@ -40,7 +40,7 @@ public sealed class LinprobeCommand(IAnsiConsole console, ErrorConsole errors) :
         var result = observer.Run(() => probe.Run(signals.Token));
         console.MarkupLineInterpolated($"linear probe top-1: [bold green]{result.MaxAccuracy:F2} %[/] (best epoch)");
         console.MarkupLineInterpolated($"classifier: [green]{result.Checkpoint}[/]");
-        // A probe is short and has no mid-run checkpoints: an interrupted one keeps the classifier trained so far.
+        // An interrupted probe has checkpointed where it stopped (and resumes there) and keeps the classifier trained so far.
         return signals.Token.IsCancellationRequested ? signals.ExitCode : 0;
     }
 }

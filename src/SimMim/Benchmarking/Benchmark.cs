@@ -39,7 +39,7 @@ public static class Benchmark
         var groups = ParamGroups.ForPretraining(model.named_parameters(), model.NoWeightDecay, model.NoWeightDecayKeywords,
             run.BaseLr, config.Train.WeightDecay);
         var parameters = groups.SelectMany(g => g.Parameters).ToList();
-        using var optimizer = TrainingSetup.CreateOptimizer(groups, config.Train, run.BaseLr);
+        using var optimizer = OptimizerFactory.CreateOptimizer(groups, config.Train, run.BaseLr);
 
         StepTimings train;
         double inferenceMs;

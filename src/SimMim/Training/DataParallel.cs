@@ -51,8 +51,6 @@ internal sealed class DataParallel : IDisposable
     public RunDirectory OpenRunDirectory(string outputDir, ITrainingObserver observer) =>
         IsMain ? RunDirectory.Open(outputDir, observer) : RunDirectory.Discard(outputDir);
 
-    public ITrainingObserver Observer(ITrainingObserver observer) => IsMain ? observer : NullTrainingObserver.Instance;
-
     /// <summary>The gradient averaging <see cref="TrainStep"/> runs before each optimizer step; null alone.</summary>
     public GradientAllReducer? Reducer(IEnumerable<Parameter> parameters)
     {
@@ -67,7 +65,7 @@ internal sealed class DataParallel : IDisposable
     /// others. (Each rank's random stream for drop path and Mixup is seeded per step by the loops: StepSeeds with SEED + rank.)
     /// </summary>
     /// <exception cref="DistributedException">The ranks resumed from different checkpoints.</exception>
-    public void Start(nn.Module model, RunPosition position, int localBatch, RunLog log)
+    public void Start(nn.Module model, RunPosition position, int localBatch, RunReporter reporter)
     {
         if (WorldSize == 1) return;
         double[] point = [position.StartEpoch, position.GlobalStep];
@@ -78,7 +76,7 @@ internal sealed class DataParallel : IDisposable
                 $"from {position.ResumedFrom ?? "no checkpoint"}); every machine must see the same checkpoint (a shared output directory)");
         }
         ModuleSync.BroadcastFromMain(_group, model);
-        log.Write($"data parallel: {WorldSize} processes ({_group.LocalSize} on this machine, {_group.Description}); " +
+        reporter.Log($"data parallel: {WorldSize} processes ({_group.LocalSize} on this machine, {_group.Description}); " +
                   $"global batch {localBatch * WorldSize}; torch threads per process: {get_num_threads()}" +
                   (_reducer is null ? "" : $"; gradients: {_reducer.BytesPerStep / 1048576.0:F2} MB in {_reducer.BucketCount} " +
                                            $"bucket(s) of ≤ {GradientAllReducer.DefaultBucketBytes >> 20} MB per all-reduce"));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SimMim.Checkpoints;
 using SimMim.Config;
 using SimMim.Data;
@@ -49,12 +48,9 @@ public sealed record FinetuneResult(string OutputDirectory, string? LastCheckpoi
 /// </summary>
 public sealed class FineTuner
 {
-    private readonly SimMimConfig _config;
-    private readonly ResolvedRun _run;
+    private readonly LoopSpec _spec;
     private readonly FinetuneOptions _options;
-    private readonly ITrainingObserver _observer;
     private readonly string? _pretrained;
-    private readonly IProcessGroup _group;
 
     /// <param name="config">The run's configuration.</param>
     /// <param name="options">Checkpoints, label fraction, epoch length, evaluation frequency, precision.</param>
@@ -66,18 +62,14 @@ public sealed class FineTuner
         IProcessGroup? group = null)
     {
         _options = options ?? new FinetuneOptions();
-        _group = group ?? SingleProcessGroup.Instance;
-        ConfigValidator.ValidateRun(config, ConfigStage.Finetune, training: true, processesOnThisMachine: _group.LocalSize);
+        group ??= SingleProcessGroup.Instance;
+        ConfigValidator.ValidateRun(config, ConfigStage.Finetune, training: true, processesOnThisMachine: group.LocalSize);
         CheckOptions(_options.LabelFraction, _options.Holdout, _options.MaxStepsPerEpoch);
         OptionRanges.EvalFrequency.Require("--eval-freq", _options.EvalFrequency);
         CheckSupportedAugmentation(config.Aug);
-        _config = config;
-        _run = ResolvedRun.Resolve(config, _group.WorldSize);
-        _observer = observer ?? NullTrainingObserver.Instance;
-        _pretrained = _options.PretrainedPath is { Length: > 0 } p ? p : config.Pretrained is { Length: > 0 } c ? c : null;
-        if (_pretrained is not null)
-            UserPaths.RequireFile(_pretrained, "pretrained checkpoint", InputKind.Checkpoint);
-        TrainingSetup.ExplicitResumePath(_options.ResumePath, config);
+        _pretrained = DownstreamEncoder.PretrainedPath(_options.PretrainedPath, config);
+        _spec = new LoopSpec(config, ResolvedRun.Resolve(config, group.WorldSize), group, observer ?? NullTrainingObserver.Instance,
+            RunPosition.ExplicitResumePath(_options.ResumePath, config), Math.Max(1, config.Train.AccumulationSteps), _options.Precision);
         if (MixupOptionsOf(config).Enabled && config.Data.BatchSize % 2 != 0)
             throw new ConfigException($"DATA.BATCH_SIZE ({config.Data.BatchSize}) must be even with mixup/cutmix on");
     }
@@ -109,7 +101,7 @@ public sealed class FineTuner
 
     /// <summary>Fine-tunes on DATA.DATA_PATH's training split, validating on its validation split.</summary>
     public FinetuneResult Run(CancellationToken cancellation = default) =>
-        Run(() => DatasetFactory.OpenSplits(_config.Data.DataPath, _options.Holdout), cancellation);
+        Run(() => DatasetFactory.OpenSplits(_spec.Config.Data.DataPath, _options.Holdout), cancellation);
 
     /// <summary>Fine-tunes on the given sets (DATA.DATA_PATH is not read); the label fraction applies to <paramref name="trainSet"/>.</summary>
     public FinetuneResult Run(IImageDataset trainSet, IImageDataset valSet, CancellationToken cancellation = default) =>
@@ -117,135 +109,127 @@ public sealed class FineTuner
 
     private FinetuneResult Run(Func<(IImageDataset Train, IImageDataset Val)> openSets, CancellationToken cancellation)
     {
-        var data = _config.Data;
-        var train = _config.Train;
-        int numClasses = _config.Model.NumClasses;
-        string outputDir = _run.OutputDir;
-        using var parallel = new DataParallel(_group, cancellation);
-        cancellation = parallel.Token;
-        var observer = parallel.Observer(_observer);
-        // First, before the data is listed: the folder takes files and no other run writes to it.
-        using var runDirectory = parallel.OpenRunDirectory(outputDir, observer);
-        var log = runDirectory.Log;
-        var (trainSet, valSet) = openSets();
+        FinetuneTask? task = null;
+        var result = TrainingLoop<ClassificationBatch>.Run(_spec,
+            context => task = new FinetuneTask(_options, _pretrained, openSets, context), cancellation);
+        return new FinetuneResult(result.OutputDirectory, result.LastCheckpoint, task!.Loaded, result.EpochLosses, result.Evaluations,
+            result.MaxAccuracy, task.TrainImages, ProcessMemory.PeakResidentBytes(), result.Interrupted, result.SaveFailure);
+    }
 
-        TrainingSetup.ReportDataWarnings(log, observer, trainSet, valSet);
-        TrainingSetup.ReportHoldout(valSet, _options.Holdout, log, observer);
-        trainSet = TrainingSetup.PrepareTrainSet(_config, trainSet, _options.LabelFraction);
+    // Fine-tuning as a task of the loop: the encoder's classification loss (label smoothing, or soft targets under
+    // Mixup/CutMix); validation every EvalFrequency epochs, after the last and when the run is stopped.
+    private sealed class FinetuneTask : ITrainingTask<ClassificationBatch>
+    {
+        private readonly FinetuneOptions _options;
+        private readonly string? _pretrained;
+        private readonly TaskContext _context;
+        private readonly MaskedImageEncoder _encoder;
+        private readonly ClassificationLoader _trainLoader;
+        private readonly ClassificationLoader _valLoader;
+        private readonly MixupOptions _mixup;
+        private readonly int _valImages;
 
-        var (built, loaded) = TrainingSetup.BuildDownstreamEncoder(_config.Model, data.ImgSize, _pretrained, log, observer);
-        using MaskedImageEncoder encoder = built;
-
-        int workers = Math.Max(1, data.NumWorkers);
-        using var trainLoader = ClassificationLoader.ForTraining(trainSet,
-            new FinetuneTransform(data.ImgSize, _config.Aug.Scale[0], _config.Aug.Scale[1], reprob: _config.Aug.Reprob,
-                autoAugment: _config.Aug.AutoAugment, colorJitter: _config.Aug.ColorJitter),
-            data.BatchSize, _config.Seed, workers, maxBadFraction: data.MaxBadFraction, sampler: parallel.Sampler);
-        using var valLoader = ClassificationLoader.ForEvaluation(valSet, data.ImgSize, _config.Test.Crop, data.BatchSize, workers,
-            maxBadFraction: data.MaxBadFraction, sampler: parallel.Sampler);
-
-        int accumulation = Math.Max(1, train.AccumulationSteps);
-        int stepsPerEpoch = _options.MaxStepsPerEpoch is int cap ? Math.Min(cap, trainLoader.BatchesPerEpoch) : trainLoader.BatchesPerEpoch;
-        var (numLayers, layerId) = LayerDecay.For(encoder);
-        var groups = LayerDecay.ForFinetuning(encoder.named_parameters(), encoder.NoWeightDecay, encoder.NoWeightDecayKeywords,
-            _run.BaseLr, train.WeightDecay, train.LayerDecay, numLayers, layerId);
-        using var optimizer = TrainingSetup.CreateOptimizer(groups, train, _run.BaseLr);
-        var trainStep = new TrainStep(optimizer, groups, TrainingSetup.CreateSchedule(train, _run, stepsPerEpoch), accumulation, train.ClipGrad,
-            parallel.Reducer(groups.SelectMany(g => g.Parameters)));
-        var mixupOptions = MixupOptionsOf(_config);
-        // Each rank draws its own drop path and Mixup/CutMix numbers, as the reference's per-rank seed (SEED + rank) gives.
-        int stepSeed = _config.Seed + _group.Rank;
-        string configYaml = ConfigWriter.ToYaml(_config);
-
-        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, encoder, optimizer, trainStep, stepsPerEpoch, log, observer);
-        int startEpoch = position.StartEpoch;
-        double maxAccuracy = position.MaxAccuracy;
-        string? resumeFrom = position.ResumedFrom;
-        parallel.Start(encoder, position, data.BatchSize, log);
-        // Only now that the checkpoint fits and the ranks agree: a run refused above leaves the folder's files as they were.
-        runDirectory.WriteConfig(configYaml);
-        using var metrics = runDirectory.OpenMetrics(position.GlobalStep);
-        var checkpoints = new RunCheckpoints(outputDir, _config, encoder, optimizer, log, observer, position, writes: parallel.IsMain);
-
-        long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
-        observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
-            trainSet.Count, resumeFrom, get_num_threads()));
-        log.Write($"fine-tune {_config.Model.Type} {_config.Model.Name}: {parameterCount:N0} parameters, {groups.Count} groups " +
-                  $"(layer decay {train.LayerDecay}); train {trainSet.Count} images ({_options.LabelFraction:P0} of labels), " +
-                  $"val {valSet.Count}; batch {data.BatchSize}×{accumulation}; lr {_run.BaseLr:G4}; " +
-                  $"loss {(mixupOptions.Enabled ? "soft-target CE (mixup/cutmix)" : $"label-smoothing CE ({_config.Model.LabelSmoothing})")}; " +
-                  $"{(_pretrained is null ? "from scratch" : $"from {_pretrained}")}");
-
-        var precision = TrainingSetup.ChoosePrecision(_config, _options.Precision, log, observer);
-
-        int globalBatch = data.BatchSize * parallel.WorldSize;
-        var meter = new StepMeter(observer, metrics, log, globalBatch, stepsPerEpoch, _config.PrintFreq);
-        var progress = new EpochProgress(checkpoints, new NonFiniteGuard(train.MaxNonfiniteSteps), meter, trainStep, log, observer,
-            position, stepsPerEpoch, configYaml);
-        var epochLosses = new List<double>();
-        var evaluations = new List<ClassificationResult>();
-        bool interrupted = false;
-        for (int epoch = startEpoch; epoch < train.Epochs && !interrupted; epoch++)
+        public FinetuneTask(FinetuneOptions options, string? pretrained, Func<(IImageDataset Train, IImageDataset Val)> openSets,
+            TaskContext context)
         {
-            encoder.train();
-            var epochClock = Stopwatch.StartNew();
-            progress.StartEpoch(epoch);
-            int firstStep = progress.Step;
-            foreach (ClassificationBatch batch in progress.Remaining(trainLoader.Epoch(epoch, skipBatches: firstStep)))
+            var (config, run) = (context.Config, context.Run);
+            _options = options;
+            _pretrained = pretrained;
+            _context = context;
+            var data = config.Data;
+            var (trainSet, valSet) = openSets();
+            RunData.ReportWarnings(context.Reporter, trainSet, valSet);
+            RunData.ReportHoldout(valSet, options.Holdout, context.Reporter);
+            trainSet = RunData.PrepareTrainSet(config, trainSet, options.LabelFraction);
+            TrainImages = trainSet.Count;
+            _valImages = valSet.Count;
+            (_encoder, Loaded) = DownstreamEncoder.Build(config.Model, data.ImgSize, pretrained, context.Reporter);
+            try
             {
-                double loss;
-                StepSeeds.SeedTorch(stepSeed, progress.GlobalStep);
-                using (var scope = NewDisposeScope())
-                using (batch)
-                {
-                    // Mixup mixes the images in place before the forward, as timm's does on the GPU batch.
-                    Tensor? soft = mixupOptions.Enabled
-                        ? new Mixup(mixupOptions, StepSeeds.Mixup(stepSeed, progress.GlobalStep)).Apply(batch.Images, batch.Labels)   // (B, classes)
-                        : null;
-                    Tensor logits;
-                    using (Autocast.Enable(precision.Precision))
-                        logits = encoder.Classify(batch.Images);                      // (B, classes), fp32
-                    var lossTensor = soft is not null
-                        ? SoftTargetCrossEntropy.Loss(logits, soft)
-                        : SoftTargetCrossEntropy.LabelSmoothing(logits, batch.Labels, _config.Model.LabelSmoothing);
-                    // The mean over the ranks: every rank logs it and skips a non-finite step alike.
-                    loss = parallel.StepLoss(lossTensor.item<float>());
-                    trainStep.Run(lossTensor, progress.Step, stepsPerEpoch, progress.GlobalStep, double.IsFinite(loss));
-                }
-                interrupted = progress.AfterStep(epoch, loss, trainLoader.Skipped, maxAccuracy, cancellation);
-                if (interrupted) break;
+                int workers = Math.Max(1, data.NumWorkers);
+                _trainLoader = ClassificationLoader.ForTraining(trainSet,
+                    new FinetuneTransform(data.ImgSize, config.Aug.Scale[0], config.Aug.Scale[1], reprob: config.Aug.Reprob,
+                        autoAugment: config.Aug.AutoAugment, colorJitter: config.Aug.ColorJitter),
+                    data.BatchSize, config.Seed, workers, maxBadFraction: data.MaxBadFraction, sampler: context.Sampler);
+                _valLoader = ClassificationLoader.ForEvaluation(valSet, data.ImgSize, config.Test.Crop, data.BatchSize, workers,
+                    maxBadFraction: data.MaxBadFraction, sampler: context.Sampler);
+                StepsPerEpoch = options.MaxStepsPerEpoch is int cap ? Math.Min(cap, _trainLoader.BatchesPerEpoch) : _trainLoader.BatchesPerEpoch;
+                var (numLayers, layerId) = LayerDecay.For(_encoder);
+                Groups = LayerDecay.ForFinetuning(_encoder.named_parameters(), _encoder.NoWeightDecay, _encoder.NoWeightDecayKeywords,
+                    run.BaseLr, config.Train.WeightDecay, config.Train.LayerDecay, numLayers, layerId);
+                _mixup = MixupOptionsOf(config);
             }
-            if (interrupted) break;
-            double trainSeconds = epochClock.Elapsed.TotalSeconds;
-
-            // Validation runs to its end even when a stop was asked for, so the checkpoint's max accuracy is right.
-            ClassificationResult? result = null;
-            double valLoss = double.NaN;
-            if ((epoch + 1) % _options.EvalFrequency == 0 || epoch == train.Epochs - 1 || cancellation.IsCancellationRequested)
+            catch
             {
-                (result, valLoss) = Evaluator.Evaluate(encoder, valLoader, numClasses, group: parallel.Group);
-                evaluations.Add(result);
-                maxAccuracy = Math.Max(maxAccuracy, result.Top1);
+                Dispose();
+                throw;
             }
-            double meanLoss = progress.MeanLoss;
-            epochLosses.Add(meanLoss);
-            foreach (string line in valLoader.Skipped.TakeWarnings()) progress.Warn(line);
-            interrupted = cancellation.IsCancellationRequested;
-            string? checkpointPath = progress.EndEpoch(epoch, trainLoader.Skipped, maxAccuracy, interrupted);
-            if (parallel.EpochSummary(encoder, epochClock.Elapsed) is { } summary) log.Write(summary);
-            long rss = ProcessMemory.ResidentBytes();
-            double imagesPerSecond = (progress.Step - firstStep) * globalBatch / trainSeconds;
-            string validation = result is null ? "not validated" :
-                $"val loss {valLoss:F4}, top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Count} images), max top-1 {maxAccuracy:F2} %";
-            log.Write($"epoch {epoch} done: train loss {meanLoss:F4}, {trainSeconds:F1} s, {imagesPerSecond:F1} img/s; " +
-                      $"{validation}; rss {rss / 1048576} MiB" + (checkpointPath is null ? "" : $", saved {checkpointPath}") +
-                      progress.SkippedSummary);
-            observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, imagesPerSecond, rss, checkpointPath, null,
-                result?.Top1, result?.Top5, result is null ? null : maxAccuracy));
         }
-        progress.Finish(interrupted);
-        return new FinetuneResult(outputDir, checkpoints.LastGood, loaded, epochLosses, evaluations, maxAccuracy, trainSet.Count,
-            ProcessMemory.PeakResidentBytes(), interrupted, checkpoints.LastFailure);
+
+        public nn.Module Model => _encoder;
+        public IReadOnlyList<ParamGroup> Groups { get; }
+        public int StepsPerEpoch { get; }
+        public int TrainImages { get; }
+        public SkippedSamples Skipped => _trainLoader.Skipped;
+        public LoadResult? Loaded { get; }
+
+        public string Describe(RunPosition start, long parameterCount)
+        {
+            var (config, train) = (_context.Config, _context.Config.Train);
+            return $"fine-tune {config.Model.Type} {config.Model.Name}: {parameterCount:N0} parameters, {Groups.Count} groups " +
+                   $"(layer decay {train.LayerDecay}); train {TrainImages} images ({_options.LabelFraction:P0} of labels), " +
+                   $"val {_valImages}; batch {config.Data.BatchSize}×{_context.Spec.Accumulation}; lr {_context.Run.BaseLr:G4}; " +
+                   $"loss {(_mixup.Enabled ? "soft-target CE (mixup/cutmix)" : $"label-smoothing CE ({config.Model.LabelSmoothing})")}; " +
+                   $"{(_pretrained is null ? "from scratch" : $"from {_pretrained}")}";
+        }
+
+        public IEnumerable<ClassificationBatch> Batches(int epoch, int skip)
+        {
+            _encoder.train();
+            return _trainLoader.Epoch(epoch, skipBatches: skip);
+        }
+
+        public Tensor Loss(ClassificationBatch batch, long globalStep, Precision precision)
+        {
+            // Mixup mixes the images in place before the forward, as timm's does on the GPU batch.
+            Tensor? soft = _mixup.Enabled
+                ? new Mixup(_mixup, StepSeeds.Mixup(_context.Config.Seed + _context.Group.Rank, globalStep)).Apply(batch.Images, batch.Labels)   // (B, classes)
+                : null;
+            Tensor logits;
+            using (Autocast.Enable(precision))
+                logits = _encoder.Classify(batch.Images);                      // (B, classes), fp32
+            return soft is not null
+                ? SoftTargetCrossEntropy.Loss(logits, soft)
+                : SoftTargetCrossEntropy.LabelSmoothing(logits, batch.Labels, _context.Config.Model.LabelSmoothing);
+        }
+
+        public EpochExtras EndEpoch(int epoch, bool stopRequested)
+        {
+            // Validation runs to its end even when a stop was asked for, so the checkpoint's max accuracy is right.
+            var extras = new EpochExtras();
+            if ((epoch + 1) % _options.EvalFrequency == 0 || epoch == _context.Config.Train.Epochs - 1 || stopRequested)
+            {
+                var (result, valLoss) = Evaluator.Evaluate(_encoder, _valLoader, _context.Config.Model.NumClasses, group: _context.Group);
+                extras = new EpochExtras(result, valLoss);
+            }
+            foreach (string line in _valLoader.Skipped.TakeWarnings()) _context.Reporter.Warning(line);
+            return extras;
+        }
+
+        public string Summary(EpochReport report, EpochExtras extras, double trainSeconds)
+        {
+            string validation = extras.Validation is not { } result ? "not validated" :
+                $"val loss {extras.ValLoss:F4}, top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Count} images), max top-1 {report.MaxAccuracy:F2} %";
+            return $"train loss {report.MeanLoss:F4}, {trainSeconds:F1} s, {report.ImagesPerSecond:F1} img/s; " +
+                   $"{validation}; rss {report.RssBytes / 1048576} MiB";
+        }
+
+        public void Dispose()
+        {
+            _valLoader?.Dispose();
+            _trainLoader?.Dispose();
+            _encoder.Dispose();
+        }
     }
 
     /// <summary>The pretrained-load report as log lines: counts, then the missing, unexpected and resized keys.</summary>

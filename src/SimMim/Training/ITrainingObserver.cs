@@ -20,11 +20,13 @@ public sealed record StepReport(int Epoch, int StepInEpoch, int StepsPerEpoch, l
     double GradNorm, double ImagesPerSecond, TimeSpan EpochEta);
 
 /// <summary>
-/// The end of an epoch. Classification runs add the validation Top1 / Top5 (percent) after the epoch and the run's
-/// best top-1 so far (MaxAccuracy); pretraining adds the reconstruction grid.
+/// The end of an epoch. Classification runs add, for a validated epoch, the validation Top1 / Top5 (percent) and mean
+/// cross-entropy (ValLoss) after the epoch and the run's best top-1 so far (MaxAccuracy); pretraining adds the
+/// reconstruction grid.
 /// </summary>
 public sealed record EpochReport(int Epoch, double MeanLoss, TimeSpan Duration, double ImagesPerSecond, long RssBytes,
-    string? CheckpointPath, string? ReconstructionPath, double? Top1 = null, double? Top5 = null, double? MaxAccuracy = null);
+    string? CheckpointPath, string? ReconstructionPath, double? Top1 = null, double? Top5 = null, double? MaxAccuracy = null,
+    double? ValLoss = null);
 
 /// <summary>An observer that ignores everything.</summary>
 public sealed class NullTrainingObserver : ITrainingObserver

@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using SimMim.Distributed;
 using SimMim.Checkpoints;
 using SimMim.Config;
 using SimMim.Data;
 using SimMim.Finetune;
 using SimMim.IO;
 using SimMim.Models;
+using SimMim.Models.Layers;
 using SimMim.Models.Vit;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -39,16 +41,25 @@ public sealed record LinearProbeResult(string OutputDirectory, string Checkpoint
 /// (cls left out) after block <c>Block</c> (SimMIM/BEiT probe ViT-B at block 8 of 12), Swin features the pooled
 /// final stage. The classifier is MAE's: BatchNorm1d without affine parameters (eps 1e-6), then a linear layer —
 /// the BatchNorm only standardises features, so the classifier stays linear. AdamW or SGD (TRAIN.OPTIMIZER.NAME)
-/// with the warmup + schedule of the config; plain cross-entropy.
+/// with the warmup + schedule of the config; plain cross-entropy. Like the other runs it checkpoints (the head and
+/// its optimizer, in <see cref="CheckpointFolder"/>) every SAVE_FREQ epochs, every SAVE_STEPS steps and where a
+/// cancelled run stops, and resumes from the newest one (TRAIN.AUTO_RESUME) exactly where it was taken.
 /// </summary>
 public sealed class LinearProbe
 {
     public const int DefaultVitBlock = 8;
 
-    private readonly SimMimConfig _config;
-    private readonly ResolvedRun _run;
+    /// <summary>The classifier when the run ends, in the run folder.</summary>
+    public const string CheckpointFileName = "linear_probe.pth";
+
+    /// <summary>
+    /// The subfolder of the run folder with the probe's checkpoints: apart from the checkpoints of a fine-tuning run
+    /// of the same config, which the probe must not resume from.
+    /// </summary>
+    public const string CheckpointFolder = "probe_checkpoints";
+
+    private readonly LoopSpec _spec;
     private readonly LinearProbeOptions _options;
-    private readonly ITrainingObserver _observer;
     private readonly string? _pretrained;
 
     /// <exception cref="ConfigException">Invalid config or options.</exception>
@@ -61,12 +72,10 @@ public sealed class LinearProbe
         FineTuner.CheckOptions(_options.LabelFraction, _options.Holdout, _options.MaxStepsPerEpoch);
         if (_options.Block is int block)
             OptionRanges.ProbeBlock.Require("--block", block);
-        _config = config;
-        _run = ResolvedRun.Resolve(config);
-        _observer = observer ?? NullTrainingObserver.Instance;
-        _pretrained = _options.PretrainedPath is { Length: > 0 } p ? p : config.Pretrained is { Length: > 0 } c ? c : null;
-        if (_pretrained is not null)
-            UserPaths.RequireFile(_pretrained, "pretrained checkpoint", InputKind.Checkpoint);
+        _pretrained = DownstreamEncoder.PretrainedPath(_options.PretrainedPath, config);
+        // No explicit resume point: MODEL.RESUME names a fine-tuning checkpoint, not a probe's.
+        _spec = new LoopSpec(config, ResolvedRun.Resolve(config), SingleProcessGroup.Instance, observer ?? NullTrainingObserver.Instance,
+            ResumePath: null, Accumulation: 1, UsesPrecision: false, CheckpointFolder: CheckpointFolder, FinalCheckpoint: CheckpointFileName);
     }
 
     /// <summary>The block a ViT of <paramref name="depth"/> is probed at: the request (default 8) clamped to the depth.</summary>
@@ -81,7 +90,7 @@ public sealed class LinearProbe
 
     /// <summary>Probes on DATA.DATA_PATH's training and validation splits.</summary>
     public LinearProbeResult Run(CancellationToken cancellation = default) =>
-        Run(() => DatasetFactory.OpenSplits(_config.Data.DataPath, _options.Holdout), cancellation);
+        Run(() => DatasetFactory.OpenSplits(_spec.Config.Data.DataPath, _options.Holdout), cancellation);
 
     /// <summary>Probes on the given training and validation sets (DATA.DATA_PATH is not read).</summary>
     public LinearProbeResult Run(IImageDataset trainSet, IImageDataset valSet, CancellationToken cancellation = default) =>
@@ -89,126 +98,157 @@ public sealed class LinearProbe
 
     private LinearProbeResult Run(Func<(IImageDataset Train, IImageDataset Val)> openSets, CancellationToken cancellation)
     {
-        var data = _config.Data;
-        var train = _config.Train;
-        int numClasses = _config.Model.NumClasses;
-        string outputDir = _run.OutputDir;
-        // First, before the data is listed: the folder takes files and no other run writes to it.
-        using var runDirectory = RunDirectory.Open(outputDir, _observer);
-        var log = runDirectory.Log;
-        var (trainSet, valSet) = openSets();
+        ProbeTask? task = null;
+        var result = TrainingLoop<ProbeBatch>.Run(_spec, context => task = new ProbeTask(_options, _pretrained, openSets, context), cancellation);
+        return new LinearProbeResult(result.OutputDirectory, Path.Combine(result.OutputDirectory, CheckpointFileName), task!.Loaded,
+            task.Block, result.EpochLosses, result.Evaluations, result.MaxAccuracy);
+    }
 
-        TrainingSetup.ReportHoldout(valSet, _options.Holdout, log, _observer);
-        trainSet = TrainingSetup.PrepareTrainSet(_config, trainSet, _options.LabelFraction);
-
-        var (built, loaded) = TrainingSetup.BuildDownstreamEncoder(_config.Model with { NumClasses = 0 }, data.ImgSize, _pretrained, log, _observer);
-        using MaskedImageEncoder encoder = built;
-        foreach (var parameter in encoder.parameters()) parameter.requires_grad = false;
-        encoder.eval();
-        int block = encoder is VisionTransformer vit ? ProbeBlock(_options.Block, vit.Depth) : 0;
-        Tensor Extract(Tensor images) => Features(encoder, images, block);
-
-        using var head = nn.Sequential(
-            ("0", nn.BatchNorm1d(encoder.NumFeatures, eps: 1e-6, affine: false)),
-            ("1", nn.Linear(encoder.NumFeatures, numClasses)));
-        using (no_grad())
+    // A step's features (B, C) and labels (B); they belong to no scope until the step's.
+    private sealed record ProbeBatch(Tensor Features, Tensor Labels) : IDisposable
+    {
+        public void Dispose()
         {
-            // MAE: trunc_normal_(head.weight, std=0.01), bias 0.
-            var linear = (TorchSharp.Modules.Linear)head[1];
-            linear.weight!.normal_(0, 0.01).clamp_(-0.02, 0.02);
-            linear.bias!.zero_();
+            Features.Dispose();
+            Labels.Dispose();
         }
+    }
 
-        int workers = Math.Max(1, data.NumWorkers);
-        using var valLoader = ClassificationLoader.ForEvaluation(valSet, data.ImgSize, _config.Test.Crop, data.BatchSize, workers);
-        var clock = Stopwatch.StartNew();
-        var (valFeatures, valLabels) = ComputeFeatures(Extract, valLoader, cancellation);
-        (Tensor Features, Tensor Labels)? trainCache = null;
-        using var trainLoader = _options.Augment
-            ? ClassificationLoader.ForTraining(trainSet, new FinetuneTransform(data.ImgSize, _config.Aug.Scale[0], _config.Aug.Scale[1], reprob: 0), data.BatchSize, _config.Seed, workers)
-            : ClassificationLoader.ForEvaluation(trainSet, data.ImgSize, _config.Test.Crop, data.BatchSize, workers);
-        if (!_options.Augment)
-            trainCache = ComputeFeatures(Extract, trainLoader, cancellation);
-        log.Write($"features of {(trainCache is null ? 0 : trainSet.Count) + valSet.Count} images in {clock.Elapsed.TotalSeconds:F1} s " +
-                  $"({(encoder is VisionTransformer ? $"block {block}" : "final stage")}, {encoder.NumFeatures} dims)");
+    // The probe as a task of the loop: cross-entropy of the head on frozen features; validation after every epoch.
+    private sealed class ProbeTask : ITrainingTask<ProbeBatch>
+    {
+        // Keeps the shuffle's seeds apart from the loaders' and StepSeeds' streams.
+        private const int ShuffleStream = -4;
 
-        int fullBatches = trainSet.Count / data.BatchSize;
-        if (fullBatches == 0)
-            throw new ConfigException($"DATA.BATCH_SIZE ({data.BatchSize}) is larger than the training set ({trainSet.Count} images)");
-        int stepsPerEpoch = _options.MaxStepsPerEpoch is int cap ? Math.Min(cap, fullBatches) : fullBatches;
-        var groups = ParamGroups.ForPretraining(head.named_parameters(), new HashSet<string>(), [], _run.BaseLr, train.WeightDecay);
-        using var optimizer = TrainingSetup.CreateOptimizer(groups, train, _run.BaseLr);
-        var trainStep = new TrainStep(optimizer, groups, TrainingSetup.CreateSchedule(train, _run, stepsPerEpoch), 1, train.ClipGrad);
-        var guard = new NonFiniteGuard(train.MaxNonfiniteSteps);
-        string configYaml = ConfigWriter.ToYaml(_config);
-        // Only now that the pretrained weights loaded: a probe refused above leaves the folder's files as they were.
-        runDirectory.WriteConfig(configYaml);
-        using var metrics = runDirectory.OpenMetrics(resumedStep: 0);
+        private readonly SimMimConfig _config;
+        private readonly MaskedImageEncoder _encoder;
+        private readonly TorchSharp.Modules.Sequential _head;
+        private readonly ClassificationLoader _trainLoader;
+        private readonly (Tensor Features, Tensor Labels) _val;
+        private readonly (Tensor Features, Tensor Labels)? _trainCache;
 
-        long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
-        _observer.RunStarted(new RunStartInfo(outputDir, parameterCount, 0, train.Epochs, stepsPerEpoch, trainSet.Count, null, get_num_threads()));
-        var meter = new StepMeter(_observer, metrics, log, data.BatchSize, stepsPerEpoch, _config.PrintFreq);
-        var epochLosses = new List<double>();
-        var evaluations = new List<ClassificationResult>();
-        double maxAccuracy = 0;
-        long globalStep = 0;
-        int epochsRun = 0;
-        for (int epoch = 0; epoch < train.Epochs && !cancellation.IsCancellationRequested; epoch++)
+        public ProbeTask(LinearProbeOptions options, string? pretrained, Func<(IImageDataset Train, IImageDataset Val)> openSets,
+            TaskContext context)
         {
-            head.train();
-            var epochClock = Stopwatch.StartNew();
-            double lossSum = 0;
-            int step = 0;
-            meter.StartEpoch();
-            foreach (var (features, labels) in TrainBatches(trainCache, trainLoader, Extract, epoch, data.BatchSize))
-            {
-                double loss;
-                using (features)
-                using (labels)
-                {
-                    if (step >= stepsPerEpoch || cancellation.IsCancellationRequested) break;
-                    using var scope = NewDisposeScope();
-                    var lossTensor = nn.functional.cross_entropy(head.call(features), labels);
-                    loss = lossTensor.item<float>();
-                    trainStep.Run(lossTensor, step, stepsPerEpoch, globalStep);
-                }
-                // The probe writes its classifier only at the end, so there is no earlier checkpoint to name.
-                if (guard.Observe(trainStep.LastOutcome, epoch, step + 1, loss, trainStep.LastGradNorm, null) is { } skipped)
-                {
-                    log.Write(skipped);
-                    _observer.Warning(skipped);
-                }
-                lossSum += double.IsFinite(loss) ? loss : 0;
-                step++;
-                globalStep++;
-                meter.Step(epoch, step, globalStep, loss, trainStep.LastLr, trainStep.LastGradNorm);
-            }
-            if (step == 0) break;
-            epochsRun = epoch + 1;
+            var (config, run) = (context.Config, context.Run);
+            _config = config;
+            var data = config.Data;
+            var (trainSet, valSet) = openSets();
+            RunData.ReportHoldout(valSet, options.Holdout, context.Reporter);
+            trainSet = RunData.PrepareTrainSet(config, trainSet, options.LabelFraction);
+            TrainImages = trainSet.Count;
+            (_encoder, Loaded) = DownstreamEncoder.Build(config.Model with { NumClasses = 0 }, data.ImgSize, pretrained, context.Reporter);
+            foreach (var parameter in _encoder.parameters()) parameter.requires_grad = false;
+            _encoder.eval();
+            Block = _encoder is VisionTransformer vit ? ProbeBlock(options.Block, vit.Depth) : 0;
 
-            head.eval();
-            var metricsAcc = new ClassificationMetrics(numClasses);
+            _head = nn.Sequential(
+                ("0", nn.BatchNorm1d(_encoder.NumFeatures, eps: 1e-6, affine: false)),
+                ("1", nn.Linear(_encoder.NumFeatures, config.Model.NumClasses)));
             using (no_grad())
-            using (var scope = NewDisposeScope())
-                metricsAcc.Update(head.call(valFeatures), valLabels);
-            var result = metricsAcc.Result();
-            evaluations.Add(result);
-            maxAccuracy = Math.Max(maxAccuracy, result.Top1);
-            epochLosses.Add(lossSum / step);
-            double seconds = epochClock.Elapsed.TotalSeconds;
-            log.Write($"epoch {epoch} done: train loss {lossSum / step:F4}, {seconds:F1} s; val top-1 {result.Top1:F2} %, " +
-                      $"top-5 {result.Top5:F2} %, max top-1 {maxAccuracy:F2} %");
-            _observer.EpochFinished(new EpochReport(epoch, lossSum / step, epochClock.Elapsed, step * data.BatchSize / seconds,
-                ProcessMemory.ResidentBytes(), null, null, result.Top1, result.Top5, maxAccuracy));
+            {
+                // MAE: trunc_normal_(head.weight, std=0.01), bias 0; truncated at ±0.02 (2σ), the bounds this port's
+                // probe has always used (timm's default ±2 absolute would never bind at this std).
+                var linear = (TorchSharp.Modules.Linear)_head[1];
+                TruncatedNormal.Fill(linear.weight!, 0, 0.01, -0.02, 0.02);
+                linear.bias!.zero_();
+            }
+
+            int workers = Math.Max(1, data.NumWorkers);
+            using var valLoader = ClassificationLoader.ForEvaluation(valSet, data.ImgSize, config.Test.Crop, data.BatchSize, workers);
+            var clock = Stopwatch.StartNew();
+            _val = ComputeFeatures(Extract, valLoader, context.Cancellation);
+            _trainLoader = options.Augment
+                ? ClassificationLoader.ForTraining(trainSet, new FinetuneTransform(data.ImgSize, config.Aug.Scale[0], config.Aug.Scale[1], reprob: 0), data.BatchSize, config.Seed, workers)
+                : ClassificationLoader.ForEvaluation(trainSet, data.ImgSize, config.Test.Crop, data.BatchSize, workers);
+            if (!options.Augment)
+                _trainCache = ComputeFeatures(Extract, _trainLoader, context.Cancellation);
+            context.Reporter.Log($"features of {(_trainCache is null ? 0 : trainSet.Count) + valSet.Count} images in {clock.Elapsed.TotalSeconds:F1} s " +
+                                 $"({(_encoder is VisionTransformer ? $"block {Block}" : "final stage")}, {_encoder.NumFeatures} dims)");
+
+            int fullBatches = trainSet.Count / data.BatchSize;
+            if (fullBatches == 0)
+                throw new ConfigException($"DATA.BATCH_SIZE ({data.BatchSize}) is larger than the training set ({trainSet.Count} images)");
+            StepsPerEpoch = options.MaxStepsPerEpoch is int cap ? Math.Min(cap, fullBatches) : fullBatches;
+            Groups = ParamGroups.ForPretraining(_head.named_parameters(), new HashSet<string>(), [], run.BaseLr, config.Train.WeightDecay);
         }
-        string checkpoint = Path.Combine(outputDir, "linear_probe.pth");
-        TrainingCheckpoint.Save(checkpoint, head, optimizer,
-            new TrainingState(epochsRun - 1, globalStep, trainStep.LastScheduleUpdate, configYaml, maxAccuracy));
-        valFeatures.Dispose();
-        valLabels.Dispose();
-        trainCache?.Features.Dispose();
-        trainCache?.Labels.Dispose();
-        return new LinearProbeResult(outputDir, checkpoint, loaded, block, epochLosses, evaluations, maxAccuracy);
+
+        public nn.Module Model => _head;
+        public IReadOnlyList<ParamGroup> Groups { get; }
+        public int StepsPerEpoch { get; }
+        public int TrainImages { get; }
+        public SkippedSamples? Skipped => null;
+        public LoadResult? Loaded { get; }
+        public int Block { get; }
+
+        public string? Describe(RunPosition start, long parameterCount) => null;
+
+        public IEnumerable<ProbeBatch> Batches(int epoch, int skip)
+        {
+            _head.train();
+            return TrainBatches(epoch, skip);
+        }
+
+        public Tensor Loss(ProbeBatch batch, long globalStep, Precision precision) =>
+            nn.functional.cross_entropy(_head.call(batch.Features), batch.Labels);
+
+        public EpochExtras EndEpoch(int epoch, bool stopRequested)
+        {
+            _head.eval();
+            var metrics = new ClassificationMetrics(_config.Model.NumClasses);
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            var logits = _head.call(_val.Features);   // (N, classes)
+            metrics.Update(logits, _val.Labels);
+            return new EpochExtras(metrics.Result(), nn.functional.cross_entropy(logits, _val.Labels).item<float>());
+        }
+
+        public string Summary(EpochReport report, EpochExtras extras, double trainSeconds) =>
+            $"train loss {report.MeanLoss:F4}, {trainSeconds:F1} s; val top-1 {report.Top1:F2} %, " +
+            $"top-5 {report.Top5:F2} %, max top-1 {report.MaxAccuracy:F2} %";
+
+        public void Dispose()
+        {
+            _val.Features?.Dispose();
+            _val.Labels?.Dispose();
+            _trainCache?.Features.Dispose();
+            _trainCache?.Labels.Dispose();
+            _trainLoader?.Dispose();
+            _head.Dispose();
+            _encoder.Dispose();
+        }
+
+        private Tensor Extract(Tensor images) => Features(_encoder, images, Block);
+
+        // Shuffled mini-batches (drop_last) of the cached features, or features of fresh augmented views, after the
+        // first skip. The shuffle is seeded by (SEED, epoch): a resumed run sees the same order.
+        private IEnumerable<ProbeBatch> TrainBatches(int epoch, int skip)
+        {
+            int batchSize = _config.Data.BatchSize;
+            if (_trainCache is var (features, labels))
+            {
+                int n = (int)features.shape[0];
+                int[] order = Enumerable.Range(0, n).ToArray();
+                new Random(SeedMix.Combine(_config.Seed, epoch, ShuffleStream)).Shuffle(order);
+                for (int start = skip * batchSize; start + batchSize <= n; start += batchSize)
+                {
+                    using var index = tensor(order[start..(start + batchSize)].Select(i => (long)i).ToArray());
+                    yield return new ProbeBatch(features.index_select(0, index), labels.index_select(0, index));
+                }
+                yield break;
+            }
+            foreach (ClassificationBatch batch in _trainLoader.Epoch(epoch, skipBatches: skip))
+            {
+                Tensor f;
+                using (no_grad())
+                using (batch.Images)
+                {
+                    using var scope = NewDisposeScope();
+                    f = Extract(batch.Images).MoveToOuterDisposeScope();
+                }
+                yield return new ProbeBatch(f, batch.Labels);
+            }
+        }
     }
 
     // Features of every batch of a loader, concatenated: (N, C) float32 and (N) int64, outside any scope.
@@ -233,35 +273,5 @@ public sealed class LinearProbe
             }
         }
         return (cat(features, 0).MoveToOuterDisposeScope(), cat(labels, 0).MoveToOuterDisposeScope());
-    }
-
-    // Shuffled mini-batches (drop_last) of the cached features, or features of fresh augmented views. The tensors
-    // belong to no scope: the caller disposes each pair after its step.
-    private IEnumerable<(Tensor Features, Tensor Labels)> TrainBatches((Tensor Features, Tensor Labels)? cache,
-        ClassificationLoader loader, Func<Tensor, Tensor> extract, int epoch, int batchSize)
-    {
-        if (cache is var (features, labels))
-        {
-            int n = (int)features.shape[0];
-            int[] order = Enumerable.Range(0, n).ToArray();
-            new Random(HashCode.Combine(_config.Seed, epoch)).Shuffle(order);
-            for (int start = 0; start + batchSize <= n; start += batchSize)
-            {
-                using var index = tensor(order[start..(start + batchSize)].Select(i => (long)i).ToArray());
-                yield return (features.index_select(0, index), labels.index_select(0, index));
-            }
-            yield break;
-        }
-        foreach (ClassificationBatch batch in loader.Epoch(epoch))
-        {
-            Tensor f;
-            using (no_grad())
-            using (batch.Images)
-            {
-                using var scope = NewDisposeScope();
-                f = extract(batch.Images).MoveToOuterDisposeScope();
-            }
-            yield return (f, batch.Labels);
-        }
     }
 }

@@ -47,4 +47,18 @@ public static class MixedPrecision
     /// <summary><see cref="Resolve(string, Precision?, bool)"/> on this machine's CPU.</summary>
     public static PrecisionChoice Resolve(string ampOptLevel, Precision? requested) =>
         Resolve(ampOptLevel, requested, CpuInfo.Current.HasBf16);
+
+    /// <summary>
+    /// The run's precision (--precision, else AMP_OPT_LEVEL on this CPU), written to the log; shown on the console too
+    /// when it is bf16 or a fallback, the cases a user should notice.
+    /// </summary>
+    internal static PrecisionChoice Choose(string ampOptLevel, Precision? requested, RunReporter reporter)
+    {
+        var choice = Resolve(ampOptLevel, requested);
+        if (choice.Precision == Precision.Bf16 || choice.FellBack)
+            reporter.Message(choice.Reason);
+        else
+            reporter.Log(choice.Reason);
+        return choice;
+    }
 }

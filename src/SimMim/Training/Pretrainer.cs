@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SimMim.Checkpoints;
 using SimMim.Config;
 using SimMim.Data;
@@ -40,11 +39,8 @@ public sealed record PretrainResult(string OutputDirectory, string? LastCheckpoi
 /// </summary>
 public sealed class Pretrainer
 {
-    private readonly SimMimConfig _config;
-    private readonly ResolvedRun _run;
+    private readonly LoopSpec _spec;
     private readonly PretrainOptions _options;
-    private readonly ITrainingObserver _observer;
-    private readonly IProcessGroup _group;
 
     /// <param name="config">The run's configuration.</param>
     /// <param name="options">Resume point, epoch length, precision, reporting.</param>
@@ -55,16 +51,14 @@ public sealed class Pretrainer
     public Pretrainer(SimMimConfig config, PretrainOptions? options = null, ITrainingObserver? observer = null,
         IProcessGroup? group = null)
     {
-        _group = group ?? SingleProcessGroup.Instance;
-        ConfigValidator.ValidateRun(config, ConfigStage.Pretrain, training: true, processesOnThisMachine: _group.LocalSize);
+        group ??= SingleProcessGroup.Instance;
+        ConfigValidator.ValidateRun(config, ConfigStage.Pretrain, training: true, processesOnThisMachine: group.LocalSize);
         _options = options ?? new PretrainOptions();
         if (_options.MaxStepsPerEpoch is int steps)
             OptionRanges.StepsPerEpoch.Require("--steps-per-epoch", steps);
-        _config = config;
-        _run = ResolvedRun.Resolve(config, _group.WorldSize);
-        _observer = observer ?? NullTrainingObserver.Instance;
         // A named checkpoint that is not there fails now, not after the data and the model are ready.
-        TrainingSetup.ExplicitResumePath(_options.ResumePath, config);
+        _spec = new LoopSpec(config, ResolvedRun.Resolve(config, group.WorldSize), group, observer ?? NullTrainingObserver.Instance,
+            RunPosition.ExplicitResumePath(_options.ResumePath, config), Math.Max(1, config.Train.AccumulationSteps), _options.Precision);
     }
 
     /// <summary>
@@ -75,118 +69,102 @@ public sealed class Pretrainer
     /// checkpoint could not be written (the previous one is named and intact).</exception>
     public PretrainResult Run(CancellationToken cancellation = default)
     {
-        var data = _config.Data;
-        var train = _config.Train;
-        string outputDir = _run.OutputDir;
-        using var parallel = new DataParallel(_group, cancellation);
-        cancellation = parallel.Token;
-        var observer = parallel.Observer(_observer);
-        // First, before any work: the folder takes files and no other run writes to it.
-        using var runDirectory = parallel.OpenRunDirectory(outputDir, observer);
-        var log = runDirectory.Log;
+        PretrainTask? task = null;
+        var result = TrainingLoop<PretrainBatch>.Run(_spec, context => task = new PretrainTask(_options, context), cancellation);
+        return new PretrainResult(result.OutputDirectory, result.LastCheckpoint, task!.LastGrid, result.EpochLosses,
+            ProcessMemory.PeakResidentBytes(), result.Interrupted, result.SaveFailure);
+    }
 
-        random.manual_seed(_config.Seed);
-        IImageDataset dataset = DatasetFactory.Open(data.DataPath);
-        TrainingSetup.ReportDataWarnings(log, observer, dataset);
-        using SimMimModel model = ModelFactory.BuildSimMim(_config.Model, data.ImgSize);
-        IMaskGenerator masks = MaskGenerators.FromConfig(data, model.ModelPatchSize);
-        using var loader = new PretrainLoader(dataset, new PretrainTransform(data.ImgSize), masks, data.BatchSize,
-            _config.Seed, Math.Max(1, data.NumWorkers), maxBadFraction: data.MaxBadFraction, sampler: parallel.Sampler);
+    // Pretraining as a task of the loop: SimMIM's masked-image loss; a reconstruction grid after every epoch.
+    private sealed class PretrainTask : ITrainingTask<PretrainBatch>
+    {
+        private readonly TaskContext _context;
+        private readonly SimMimModel _model;
+        private readonly PretrainLoader _loader;
+        private readonly ReconstructionSamples? _gridSamples;
 
-        int accumulation = Math.Max(1, train.AccumulationSteps);
-        int stepsPerEpoch = _options.MaxStepsPerEpoch is int cap ? Math.Min(cap, loader.BatchesPerEpoch) : loader.BatchesPerEpoch;
-        var groups = ParamGroups.ForPretraining(model.named_parameters(), model.NoWeightDecay, model.NoWeightDecayKeywords,
-            _run.BaseLr, train.WeightDecay);
-        using var optimizer = TrainingSetup.CreateOptimizer(groups, train, _run.BaseLr);
-        var schedule = TrainingSetup.CreateSchedule(train, _run, stepsPerEpoch);
-        var trainStep = new TrainStep(optimizer, groups, schedule, accumulation, train.ClipGrad,
-            parallel.Reducer(groups.SelectMany(g => g.Parameters)));
-        string configYaml = ConfigWriter.ToYaml(_config);
-
-        var position = TrainingSetup.Resume(_options.ResumePath, _config, outputDir, model, optimizer, trainStep, stepsPerEpoch, log, observer);
-        int startEpoch = position.StartEpoch;
-        parallel.Start(model, position, data.BatchSize, log);
-        // Only now that the checkpoint fits and the ranks agree: a run refused above leaves the folder's files as they were.
-        runDirectory.WriteConfig(configYaml);
-        using var metrics = runDirectory.OpenMetrics(position.GlobalStep);
-        var checkpoints = new RunCheckpoints(outputDir, _config, model, optimizer, log, observer, position, writes: parallel.IsMain);
-
-        long parameterCount = groups.Sum(g => g.Parameters.Sum(p => p.numel()));
-        observer.RunStarted(new RunStartInfo(outputDir, parameterCount, startEpoch, train.Epochs, stepsPerEpoch,
-            dataset.Count, position.ResumedFrom, get_num_threads()));
-        log.Write($"model {_config.Model.Type} {_config.Model.Name}: {parameterCount:N0} parameters; data {data.DataPath} " +
-                  $"({dataset.Count} images); batch {data.BatchSize}×{accumulation}; lr {_run.BaseLr:G4} " +
-                  $"(warmup {_run.WarmupLr:G4}, min {_run.MinLr:G4}); epochs {startEpoch}..{train.Epochs - 1}" +
-                  (position.StepInEpoch > 0 ? $" (epoch {startEpoch} from step {position.StepInEpoch})" : ""));
-
-        var precision = TrainingSetup.ChoosePrecision(_config, _options.Precision, log, observer);
-
-        // Rank 0 alone draws the reconstruction grids.
-        var gridSamples = parallel.IsMain
-            ? ReconstructionSamples.Take(dataset, data.ImgSize, masks, _options.GridImages, _config.Seed, loader.Skipped)
-            : null;
-        int globalBatch = data.BatchSize * parallel.WorldSize;
-        var meter = new StepMeter(observer, metrics, log, globalBatch, stepsPerEpoch, _config.PrintFreq);
-        var progress = new EpochProgress(checkpoints, new NonFiniteGuard(train.MaxNonfiniteSteps), meter, trainStep, log, observer,
-            position, stepsPerEpoch, configYaml);
-        var epochLosses = new List<double>();
-        string? lastGrid = null;
-        bool interrupted = false;
-
-        for (int epoch = startEpoch; epoch < train.Epochs && !interrupted; epoch++)
+        public PretrainTask(PretrainOptions options, TaskContext context)
         {
-            model.train();
-            var epochClock = Stopwatch.StartNew();
-            progress.StartEpoch(epoch);
-            int firstStep = progress.Step;
-            foreach (PretrainBatch batch in progress.Remaining(loader.Epoch(epoch, skipBatches: firstStep)))
+            var (config, data) = (context.Config, context.Config.Data);
+            _context = context;
+            random.manual_seed(config.Seed);
+            IImageDataset dataset = DatasetFactory.Open(data.DataPath);
+            RunData.ReportWarnings(context.Reporter, dataset);
+            TrainImages = dataset.Count;
+            _model = ModelFactory.BuildSimMim(config.Model, data.ImgSize);
+            try
             {
-                double loss;
-                StepSeeds.SeedTorch(_config.Seed + _group.Rank, progress.GlobalStep);   // per rank, like the reference's SEED + rank
-                using (var scope = NewDisposeScope())
-                using (batch)
-                {
-                    SimMimOutput output;
-                    using (Autocast.Enable(precision.Precision))
-                        output = model.call(batch.Images, batch.Masks);
-                    // The mean over the ranks: every rank logs it and skips a non-finite step alike.
-                    loss = parallel.StepLoss(output.Loss.item<float>());
-                    trainStep.Run(output.Loss, progress.Step, stepsPerEpoch, progress.GlobalStep, double.IsFinite(loss));
-                }
-                interrupted = progress.AfterStep(epoch, loss, loader.Skipped, maxAccuracy: 0, cancellation);
-                if (interrupted) break;
+                IMaskGenerator masks = MaskGenerators.FromConfig(data, _model.ModelPatchSize);
+                _loader = new PretrainLoader(dataset, new PretrainTransform(data.ImgSize), masks, data.BatchSize, config.Seed,
+                    Math.Max(1, data.NumWorkers), maxBadFraction: data.MaxBadFraction, sampler: context.Sampler);
+                StepsPerEpoch = options.MaxStepsPerEpoch is int cap ? Math.Min(cap, _loader.BatchesPerEpoch) : _loader.BatchesPerEpoch;
+                Groups = ParamGroups.ForPretraining(_model.named_parameters(), _model.NoWeightDecay, _model.NoWeightDecayKeywords,
+                    context.Run.BaseLr, config.Train.WeightDecay);
+                // Rank 0 alone draws the reconstruction grids.
+                _gridSamples = context.Group.IsMain
+                    ? ReconstructionSamples.Take(dataset, data.ImgSize, masks, options.GridImages, config.Seed, _loader.Skipped)
+                    : null;
             }
-            if (interrupted) break;
-
-            double meanLoss = progress.MeanLoss;
-            epochLosses.Add(meanLoss);
-            if (gridSamples is not null)
+            catch
             {
-                string grid = Path.Combine(outputDir, $"reconstruction_epoch_{epoch}.png");
-                try
-                {
-                    ReconstructionGrid.Write(model, gridSamples, grid);
-                    lastGrid = grid;
-                }
-                catch (OutputException e)
-                {
-                    // Like a failed checkpoint write: said, and the run goes on to its checkpoint.
-                    progress.Warn(e.Message);
-                }
+                Dispose();
+                throw;
             }
-            interrupted = cancellation.IsCancellationRequested;
-            string? checkpointPath = progress.EndEpoch(epoch, loader.Skipped, maxAccuracy: 0, interrupted);
-            if (parallel.EpochSummary(model, epochClock.Elapsed) is { } summary) log.Write(summary);
-            long rss = ProcessMemory.ResidentBytes();
-            double epochImagesPerSecond = (progress.Step - firstStep) * globalBatch / epochClock.Elapsed.TotalSeconds;
-            log.Write($"epoch {epoch} done: mean loss {meanLoss:F4}, {epochClock.Elapsed.TotalSeconds:F1} s, " +
-                      $"{epochImagesPerSecond:F1} img/s, rss {rss / 1048576} MiB" +
-                      (checkpointPath is null ? "" : $", saved {checkpointPath}") + progress.SkippedSummary);
-            observer.EpochFinished(new EpochReport(epoch, meanLoss, epochClock.Elapsed, epochImagesPerSecond, rss, checkpointPath, lastGrid));
         }
-        gridSamples?.Dispose();
-        progress.Finish(interrupted);
-        return new PretrainResult(outputDir, checkpoints.LastGood, lastGrid, epochLosses, ProcessMemory.PeakResidentBytes(),
-            interrupted, checkpoints.LastFailure);
+
+        public nn.Module Model => _model;
+        public IReadOnlyList<ParamGroup> Groups { get; }
+        public int StepsPerEpoch { get; }
+        public int TrainImages { get; }
+        public SkippedSamples Skipped => _loader.Skipped;
+        public string? LastGrid { get; private set; }
+
+        public string Describe(RunPosition start, long parameterCount)
+        {
+            var (config, run) = (_context.Config, _context.Run);
+            return $"model {config.Model.Type} {config.Model.Name}: {parameterCount:N0} parameters; data {config.Data.DataPath} " +
+                   $"({TrainImages} images); batch {config.Data.BatchSize}×{_context.Spec.Accumulation}; lr {run.BaseLr:G4} " +
+                   $"(warmup {run.WarmupLr:G4}, min {run.MinLr:G4}); epochs {start.StartEpoch}..{config.Train.Epochs - 1}" +
+                   (start.StepInEpoch > 0 ? $" (epoch {start.StartEpoch} from step {start.StepInEpoch})" : "");
+        }
+
+        public IEnumerable<PretrainBatch> Batches(int epoch, int skip)
+        {
+            _model.train();
+            return _loader.Epoch(epoch, skipBatches: skip);
+        }
+
+        public Tensor Loss(PretrainBatch batch, long globalStep, Precision precision)
+        {
+            using (Autocast.Enable(precision))
+                return _model.call(batch.Images, batch.Masks).Loss;
+        }
+
+        public EpochExtras EndEpoch(int epoch, bool stopRequested)
+        {
+            if (_gridSamples is null) return new EpochExtras();
+            string grid = Path.Combine(_context.Run.OutputDir, $"reconstruction_epoch_{epoch}.png");
+            try
+            {
+                ReconstructionGrid.Write(_model, _gridSamples, grid);
+                LastGrid = grid;
+            }
+            catch (OutputException e)
+            {
+                // Like a failed checkpoint write: said, and the run goes on to its checkpoint.
+                _context.Reporter.Warning(e.Message);
+            }
+            return new EpochExtras(Reconstruction: LastGrid);
+        }
+
+        public string Summary(EpochReport report, EpochExtras extras, double trainSeconds) =>
+            $"mean loss {report.MeanLoss:F4}, {trainSeconds:F1} s, {report.ImagesPerSecond:F1} img/s, rss {report.RssBytes / 1048576} MiB";
+
+        public void Dispose()
+        {
+            _gridSamples?.Dispose();
+            _loader?.Dispose();
+            _model.Dispose();
+        }
     }
 }

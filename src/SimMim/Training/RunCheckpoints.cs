@@ -18,8 +18,7 @@ internal sealed class RunCheckpoints
     private readonly SimMimConfig _config;
     private readonly nn.Module _model;
     private readonly OptimizerHelper _optimizer;
-    private readonly RunLog _log;
-    private readonly ITrainingObserver _observer;
+    private readonly RunReporter _reporter;
     private readonly bool _writes;
     private long _lastSaveStep;
 
@@ -27,26 +26,28 @@ internal sealed class RunCheckpoints
     /// <param name="config">SAVE_FREQ, SAVE_STEPS, SAVE_KEEP and the epoch count.</param>
     /// <param name="model">The weights saved.</param>
     /// <param name="optimizer">The optimizer state saved.</param>
-    /// <param name="log">Where deletions and failed writes are logged.</param>
-    /// <param name="observer">Where failed writes are reported.</param>
+    /// <param name="reporter">Where deletions (log) and failed writes (warnings) are reported.</param>
     /// <param name="start">Where the run resumed (its checkpoint is the first <see cref="LastGood"/>).</param>
     /// <param name="writes">False on data-parallel ranks other than 0: <see cref="Save"/> then writes nothing.</param>
-    public RunCheckpoints(string directory, SimMimConfig config, nn.Module model, OptimizerHelper optimizer, RunLog log,
-        ITrainingObserver observer, RunPosition start, bool writes = true)
+    public RunCheckpoints(string directory, SimMimConfig config, nn.Module model, OptimizerHelper optimizer,
+        RunReporter reporter, RunPosition start, bool writes = true)
     {
         _directory = directory;
         _config = config;
         _model = model;
         _optimizer = optimizer;
-        _log = log;
-        _observer = observer;
+        _reporter = reporter;
+        ConfigYaml = ConfigWriter.ToYaml(config);
         LastGood = start.ResumedFrom;
         _lastSaveStep = start.GlobalStep;
         _writes = writes;
         if (!writes) return;
         foreach (string stale in CheckpointFiles.DeleteStaleTemporaries(directory))
-            Report($"deleted {stale}, the partial write of a process that was stopped while saving");
+            _reporter.Warning($"deleted {stale}, the partial write of a process that was stopped while saving");
     }
+
+    /// <summary>The run's config as every checkpoint (and config.yaml) records it.</summary>
+    public string ConfigYaml { get; }
 
     /// <summary>The newest checkpoint written or resumed from.</summary>
     public string? LastGood { get; private set; }
@@ -59,12 +60,16 @@ internal sealed class RunCheckpoints
     public bool MidEpochDue(long globalStep) => _config.SaveSteps > 0 && globalStep - _lastSaveStep >= _config.SaveSteps;
 
     /// <summary>
-    /// Writes the checkpoint of <paramref name="state"/> (an epoch end when its StepInEpoch is 0, else mid-epoch),
-    /// then prunes to SAVE_KEEP.
+    /// Writes the checkpoint after <paramref name="globalStep"/> loader iterations: an epoch end when
+    /// <paramref name="stepInEpoch"/> is 0 (<paramref name="epoch"/> done), else mid-epoch (<paramref name="stepInEpoch"/>
+    /// steps of epoch + 1 done, with the sum and count of their finite losses); then prunes to SAVE_KEEP.
     /// </summary>
     /// <returns>The file written, or null when the write failed (reported; the previous checkpoint is untouched).</returns>
-    public string? Save(TrainingState state)
+    public string? Save(int epoch, long globalStep, long scheduleUpdate, double maxAccuracy, int stepInEpoch = 0,
+        double epochLossSum = 0, int epochLossCount = 0)
     {
+        var state = new TrainingState(epoch, globalStep, scheduleUpdate, ConfigYaml, maxAccuracy,
+            StepInEpoch: stepInEpoch, EpochLossSum: epochLossSum, EpochLossCount: epochLossCount);
         string path = Path.Combine(_directory, state.StepInEpoch == 0
             ? CheckpointFiles.EpochEnd(state.Epoch)
             : CheckpointFiles.MidEpoch(state.Epoch + 1, state.StepInEpoch));
@@ -76,7 +81,7 @@ internal sealed class RunCheckpoints
         {
             LastFailure = $"could not write checkpoint {path} ({e.Reason}); " +
                           (LastGood is null ? "there is no earlier checkpoint" : $"the previous checkpoint {LastGood} is intact");
-            Report(LastFailure);
+            _reporter.Warning(LastFailure);
             return null;
         }
         LastGood = path;
@@ -92,17 +97,11 @@ internal sealed class RunCheckpoints
         try
         {
             foreach (string old in CheckpointFiles.Prune(_directory, _config.SaveKeep, written))
-                _log.Write($"deleted {old} (SAVE_KEEP {_config.SaveKeep})");
+                _reporter.Log($"deleted {old} (SAVE_KEEP {_config.SaveKeep})");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Report($"could not delete an old checkpoint ({e.Message}); keeping it");
+            _reporter.Warning($"could not delete an old checkpoint ({e.Message}); keeping it");
         }
-    }
-
-    private void Report(string line)
-    {
-        _log.Write(line);
-        _observer.Warning(line);
     }
 }

@@ -16,17 +16,21 @@ internal sealed class RunDirectory : IDisposable
 
     private readonly RunLock? _lock;
 
-    private RunDirectory(string folder, RunLock? runLock, RunLog log)
+    private readonly RunLog _log;
+    private MetricsFile? _metrics;
+
+    private RunDirectory(string folder, RunLock? runLock, RunLog log, ITrainingObserver observer)
     {
         Folder = folder;
         _lock = runLock;
-        Log = log;
+        _log = log;
+        Reporter = new RunReporter(log, observer);
     }
 
     public string Folder { get; }
 
-    /// <summary>log.txt.</summary>
-    public RunLog Log { get; }
+    /// <summary>The run's reporting channel: log.txt, metrics.csv once started, and the observers.</summary>
+    public RunReporter Reporter { get; }
 
     private bool Writes => _lock is not null;
 
@@ -38,14 +42,10 @@ internal sealed class RunDirectory : IDisposable
         var runLock = RunLock.Acquire(folder);
         try
         {
-            var log = new RunLog(Path.Combine(folder, LogFileName));
+            var directory = new RunDirectory(folder, runLock, new RunLog(Path.Combine(folder, LogFileName)), observer);
             if (runLock.StaleHolder is { } holder)
-            {
-                string line = $"took over the run folder from a run that ended without releasing it ({holder})";
-                log.Write(line);
-                observer.Message(line);
-            }
-            return new RunDirectory(folder, runLock, log);
+                directory.Reporter.Message($"took over the run folder from a run that ended without releasing it ({holder})");
+            return directory;
         }
         catch
         {
@@ -55,11 +55,17 @@ internal sealed class RunDirectory : IDisposable
     }
 
     /// <summary>The folder as the ranks other than 0 of a data-parallel run see it: nothing is created or written.</summary>
-    public static RunDirectory Discard(string folder) => new(folder, null, RunLog.Discard());
+    public static RunDirectory Discard(string folder) => new(folder, null, RunLog.Discard(), NullTrainingObserver.Instance);
 
-    /// <summary>metrics.csv, continued after <paramref name="resumedStep"/> (see <see cref="MetricsFile.Open"/>).</summary>
-    public MetricsFile OpenMetrics(long resumedStep) =>
-        Writes ? MetricsFile.Open(Path.Combine(Folder, MetricsFileName), resumedStep) : MetricsFile.Discard();
+    /// <summary>
+    /// Starts metrics.csv, continued after <paramref name="resumedStep"/> (see <see cref="MetricsFile.Open"/>): from now
+    /// on the reporter writes each step's row.
+    /// </summary>
+    public void StartMetrics(long resumedStep)
+    {
+        _metrics = Writes ? MetricsFile.Open(Path.Combine(Folder, MetricsFileName), resumedStep) : MetricsFile.Discard();
+        Reporter.AttachMetrics(_metrics);
+    }
 
     /// <summary>
     /// Writes config.yaml, atomically. Call it once the run's checks (resume point, checkpoint fit) have passed: a run
@@ -74,7 +80,8 @@ internal sealed class RunDirectory : IDisposable
 
     public void Dispose()
     {
-        Log.Dispose();
+        _metrics?.Dispose();
+        _log.Dispose();
         _lock?.Dispose();
     }
 }

@@ -114,7 +114,7 @@ public class ReferenceCheckpointTests
         var config = ReferenceCheckpoints.Config(c);
         using var encoder = ModelFactory.BuildEncoder(config.Model, config.Data.ImgSize, forSimMim: false);
         // Two groups (no layer decay) instead of the file's eight.
-        using var optimizer = TrainingSetup.CreateOptimizer(ParamGroups.ForPretraining(encoder.named_parameters(), encoder.NoWeightDecay,
+        using var optimizer = OptimizerFactory.CreateOptimizer(ParamGroups.ForPretraining(encoder.named_parameters(), encoder.NoWeightDecay,
             encoder.NoWeightDecayKeywords, 1e-3, 0.05), config.Train, 1e-3);
 
         var e = Assert.Throws<CheckpointException>(() => TrainingCheckpoint.Apply(TrainingCheckpoint.Read(path), path, encoder, optimizer));
@@ -201,7 +201,7 @@ public class ReferenceCheckpointTests
         Assert.True(result.MaxAccuracy >= c.MaxAccuracy);
         // The first step's lr is the schedule's at the reference's last update, k = (epoch + 1)·n − 1, for group 0.
         var run = ResolvedRun.Resolve(config);
-        var schedule = TrainingSetup.CreateSchedule(config.Train, run, steps);
+        var schedule = OptimizerFactory.CreateSchedule(config.Train, run, steps);
         var (model, optimizer, groups) = BuildForResume(c, config, seed: 0);
         optimizer.Dispose();
         model.Dispose();
@@ -224,7 +224,7 @@ public class ReferenceCheckpointTests
         Assert.Equal([c.Epoch + 1], recorder.Epochs.Select(e => e.Epoch));
         Assert.Equal((c.Epoch + 1L) * steps + 1, recorder.Losses.Keys.First());
         var run = ResolvedRun.Resolve(config);
-        var schedule = TrainingSetup.CreateSchedule(config.Train, run, steps);
+        var schedule = OptimizerFactory.CreateSchedule(config.Train, run, steps);
         Assert.Equal(schedule.ForOptimizerStep((c.Epoch + 1L) * steps - 1, run.BaseLr), recorder.Lrs.Values.First(), 12);
         Assert.Contains("the file records only its epoch", File.ReadAllText(Path.Combine(result.OutputDirectory, "log.txt")));
     }
@@ -248,12 +248,12 @@ public class ReferenceCheckpointTests
             var model = ModelFactory.BuildSimMim(config.Model, config.Data.ImgSize);
             var groups = ParamGroups.ForPretraining(model.named_parameters(), model.NoWeightDecay, model.NoWeightDecayKeywords,
                 run.BaseLr, train.WeightDecay);
-            return (model, TrainingSetup.CreateOptimizer(groups, train, run.BaseLr), groups);
+            return (model, OptimizerFactory.CreateOptimizer(groups, train, run.BaseLr), groups);
         }
         var encoder = ModelFactory.BuildEncoder(config.Model, config.Data.ImgSize, forSimMim: false);
         var (numLayers, layerId) = LayerDecay.For(encoder);
         var finetuneGroups = LayerDecay.ForFinetuning(encoder.named_parameters(), encoder.NoWeightDecay, encoder.NoWeightDecayKeywords,
             run.BaseLr, train.WeightDecay, train.LayerDecay, numLayers, layerId);
-        return (encoder, TrainingSetup.CreateOptimizer(finetuneGroups, train, run.BaseLr), finetuneGroups);
+        return (encoder, OptimizerFactory.CreateOptimizer(finetuneGroups, train, run.BaseLr), finetuneGroups);
     }
 }

@@ -22,7 +22,7 @@ public class DataWarningsTests
         var recorder = new RunRecorder();
         using var log = RunLog.Discard();
 
-        TrainingSetup.ReportDataWarnings(log, recorder, kept, heldOut);
+        RunData.ReportWarnings(new RunReporter(log, recorder), kept, heldOut);
 
         Assert.Single(recorder.Messages, m => m.StartsWith("data: ignored 1 files that are not images") && m.Contains("notes.txt"));
     }

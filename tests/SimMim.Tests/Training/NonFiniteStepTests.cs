@@ -15,21 +15,20 @@ public class NonFiniteStepTests
         var groups = new[] { new ParamGroup("g", ["p"], [p], 1e-1, 0) };
         var optimizer = optim.AdamW([new TorchSharp.Modules.AdamW.ParamGroup([p], new TorchSharp.Modules.AdamW.Options { LearningRate = 1e-1 })]);
         var schedule = new LrSchedule("cosine", epochs: 10, warmupEpochs: 0, stepsPerEpoch: 10, warmupLr: 0, minLr: 0);
-        return (p, new TrainStep(optimizer, groups, schedule, 1, clip));
+        return (p, new TrainStep(optimizer, groups, schedule, stepsPerEpoch: 10, 1, clip));
     }
 
     [Fact]
     public void ANaNLossIsSkippedAndLeavesTheWeightsAsTheyWere()
     {
         var (p, step) = Build();
-        Assert.False(step.Run((p * float.NaN).sum(), 0, 10, 0));
-        Assert.Equal(StepOutcome.SkippedNonFinite, step.LastOutcome);
+        var skipped = step.Run((p * float.NaN).sum(), 0, 0);
+        Assert.Equal(StepOutcome.SkippedNonFinite, skipped.Outcome);
         Assert.Equal(new float[] { 1, 0 }, p.data<float>().ToArray());
-        Assert.Equal(0, step.LastScheduleUpdate);   // the schedule moves on
+        Assert.Equal(0, skipped.ScheduleUpdate);   // the schedule moves on
 
         // The gradients of the bad step were dropped: the next finite step moves p by its own gradient only.
-        Assert.True(step.Run((p * p).sum(), 1, 10, 1));
-        Assert.Equal(StepOutcome.Stepped, step.LastOutcome);
+        Assert.Equal(StepOutcome.Stepped, step.Run((p * p).sum(), 1, 1).Outcome);
         Assert.True(p.data<float>().ToArray().All(float.IsFinite));
         Assert.NotEqual(1f, p.data<float>()[0]);
     }
@@ -42,9 +41,9 @@ public class NonFiniteStepTests
         var (p, step) = Build(clip);
         var loss = p.sqrt().sum();
         Assert.Equal(1f, loss.item<float>());
-        Assert.False(step.Run(loss, 0, 10, 0));
-        Assert.Equal(StepOutcome.SkippedNonFinite, step.LastOutcome);
-        Assert.False(double.IsFinite(step.LastGradNorm));
+        var result = step.Run(loss, 0, 0);
+        Assert.Equal(StepOutcome.SkippedNonFinite, result.Outcome);
+        Assert.False(double.IsFinite(result.GradNorm));
         Assert.Equal(new float[] { 1, 0 }, p.data<float>().ToArray());
     }
 
@@ -53,10 +52,9 @@ public class NonFiniteStepTests
     {
         // Data parallel: the loop passes whether the loss was finite on every rank, so all ranks skip the same steps.
         var (p, step) = Build();
-        Assert.False(step.Run((p * p).sum(), 0, 10, 0, lossIsFinite: false));
-        Assert.Equal(StepOutcome.SkippedNonFinite, step.LastOutcome);
+        Assert.Equal(StepOutcome.SkippedNonFinite, step.Run((p * p).sum(), 0, 0, lossIsFinite: false).Outcome);
         Assert.Equal(new float[] { 1, 0 }, p.data<float>().ToArray());
-        Assert.True(step.Run((p * p).sum(), 1, 10, 1, lossIsFinite: true));
+        Assert.True(step.Run((p * p).sum(), 1, 1, lossIsFinite: true).Stepped);
     }
 
     [Fact]
@@ -64,8 +62,9 @@ public class NonFiniteStepTests
     {
         // libtorch turns max_norm into a float: "no clipping" must not be double.MaxValue (it overflowed and threw).
         var (p, step) = Build(clip: 0);
-        Assert.True(step.Run((p * p).sum(), 0, 10, 0));
-        Assert.Equal(2.0, step.LastGradNorm, 5);
+        var result = step.Run((p * p).sum(), 0, 0);
+        Assert.True(result.Stepped);
+        Assert.Equal(2.0, result.GradNorm, 5);
     }
 
     [Fact]

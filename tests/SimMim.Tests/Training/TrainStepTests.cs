@@ -23,7 +23,7 @@ public class TrainStepTests
         var optimizer = optim.AdamW(groups.Select(g => new TorchSharp.Modules.AdamW.ParamGroup(g.Parameters,
             new TorchSharp.Modules.AdamW.Options { LearningRate = g.BaseLr, weight_decay = g.WeightDecay, eps = 1e-2 })));
         var schedule = new LrSchedule("cosine", epochs: 10, warmupEpochs: 0, stepsPerEpoch: 10, warmupLr: 0, minLr: 0);
-        return (model, new TrainStep(optimizer, groups, schedule, accumulation, clip), groups);
+        return (model, new TrainStep(optimizer, groups, schedule, stepsPerEpoch: 10, accumulation, clip), groups);
     }
 
     private static (Tensor Images, Tensor Masks) Batch(int n)
@@ -45,11 +45,13 @@ public class TrainStepTests
         var (whole, wholeStep, _) = Build(accumulation: 1, clip: 5.0);
         var (halves, halvesStep, _) = Build(accumulation: 2, clip: 5.0, copyFrom: whole);
 
-        Assert.True(wholeStep.Run(whole.call(images, masks).Loss, 0, 10, 0));
-        Assert.False(halvesStep.Run(halves.call(images[..4], masks[..4]).Loss, 0, 10, 0));
-        Assert.True(halvesStep.Run(halves.call(images[4..], masks[4..]).Loss, 1, 10, 1));
+        var wholeResult = wholeStep.Run(whole.call(images, masks).Loss, 0, 0);
+        Assert.True(wholeResult.Stepped);
+        Assert.False(halvesStep.Run(halves.call(images[..4], masks[..4]).Loss, 0, 0).Stepped);
+        var halvesResult = halvesStep.Run(halves.call(images[4..], masks[4..]).Loss, 1, 1);
+        Assert.True(halvesResult.Stepped);
 
-        Assert.Equal(wholeStep.LastGradNorm, halvesStep.LastGradNorm, 4);
+        Assert.Equal(wholeResult.GradNorm, halvesResult.GradNorm, 4);
         foreach (var ((name, a), (_, b)) in whole.named_parameters().Zip(halves.named_parameters()))
             Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-6), name);
     }
@@ -60,10 +62,11 @@ public class TrainStepTests
         var (images, masks) = Batch(4);
         var (model, step, groups) = Build(accumulation: 1, clip: 1e-3);
         var before = model.parameters().Select(p => p.detach().clone()).ToList();
-        step.Run(model.call(images, masks).Loss, 0, 10, 0);
-        Assert.True(step.LastGradNorm > 1e-3);
-        Assert.Equal(0, step.LastScheduleUpdate);
-        Assert.Equal(groups[0].BaseLr, step.LastLr, 12);
+        var result = step.Run(model.call(images, masks).Loss, 0, 0);
+        Assert.True(result.GradNorm > 1e-3);
+        Assert.Equal(0, result.ScheduleUpdate);
+        Assert.Equal(0, step.ScheduleUpdate);
+        Assert.Equal(groups[0].BaseLr, result.Lr, 12);
         Assert.Contains(model.parameters().Zip(before), pair => !pair.First.equal(pair.Second).all().item<bool>());
     }
 }
