@@ -5,7 +5,6 @@ using SimMim.Data;
 using SimMim.Finetune;
 using SimMim.IO;
 using SimMim.Models;
-using SimMim.Models.Vit;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -73,11 +72,7 @@ public sealed class LinearProbe
     public static int ProbeBlock(int? requested, int depth) => Math.Min(requested ?? DefaultVitBlock, depth);
 
     /// <summary>Frozen features (B, C): ViT mean patch token after <paramref name="block"/> blocks; Swin pooled final stage.</summary>
-    public static Tensor Features(MaskedImageEncoder encoder, Tensor images, int block) => encoder switch
-    {
-        VisionTransformer vit => vit.ForwardTokens(images, null, block)[.., 1..].mean([1]),   // (B, C), cls left out
-        _ => encoder.ForwardFeatures(images),                                                  // (B, C)
-    };
+    public static Tensor Features(MaskedImageEncoder encoder, Tensor images, int block) => EncoderRegistry.Of(encoder).ProbeFeatures(encoder, images, block);
 
     /// <summary>Probes on DATA.DATA_PATH's training and validation splits.</summary>
     public LinearProbeResult Run(CancellationToken cancellation = default) =>
@@ -105,7 +100,7 @@ public sealed class LinearProbe
         using MaskedImageEncoder encoder = built;
         foreach (var parameter in encoder.parameters()) parameter.requires_grad = false;
         encoder.eval();
-        int block = encoder is VisionTransformer vit ? ProbeBlock(_options.Block, vit.Depth) : 0;
+        int block = EncoderRegistry.Of(encoder).ProbeDepth(encoder) is int depth ? ProbeBlock(_options.Block, depth) : 0;
         Tensor Extract(Tensor images) => Features(encoder, images, block);
 
         using var head = nn.Sequential(
@@ -130,7 +125,7 @@ public sealed class LinearProbe
         if (!_options.Augment)
             trainCache = ComputeFeatures(Extract, trainLoader, cancellation);
         log.Write($"features of {(trainCache is null ? 0 : trainSet.Count) + valSet.Count} images in {clock.Elapsed.TotalSeconds:F1} s " +
-                  $"({(encoder is VisionTransformer ? $"block {block}" : "final stage")}, {encoder.NumFeatures} dims)");
+                  $"({(block > 0 ? $"block {block}" : "final stage")}, {encoder.NumFeatures} dims)");
 
         int fullBatches = trainSet.Count / data.BatchSize;
         if (fullBatches == 0)
