@@ -1,6 +1,6 @@
+using SimMim.Config;
 using SimMim.Models.Swin;
 using SimMim.Models.Vit;
-using SimMim.Config;
 
 namespace SimMim.Tests.Config;
 

@@ -1,5 +1,5 @@
-using SimMim.Models.Swin;
 using SimMim.Config;
+using SimMim.Models.Swin;
 
 namespace SimMim.Tests.Config;
 

@@ -88,4 +88,24 @@ public class ModelFactoryTests
             Assert.Same(EncoderRegistry.Get(model.Type), EncoderRegistry.Of(encoder));
         }
     }
+
+    [Theory]
+    [InlineData("MODEL.VIT.IMG_SIZE")]
+    [InlineData("MODEL.VIT.NUM_CLASSES")]
+    [InlineData("MODEL.SWIN.DROP_PATH_RATE")]
+    public void BuildTimeValuesOfTheEncoderRecordsAreNotYamlKeys(string key)
+    {
+        Assert.Throws<ConfigException>(() => ConfigLoader.Load(null, [key, "1"]));
+        Assert.DoesNotContain("IMG_SIZE: 224\n    PATCH_SIZE", ConfigWriter.ToYaml(new SimMimConfig()));
+    }
+
+    [Fact]
+    public void TheBuiltEncoderTakesImageSizeClassesAndDropPathFromOutsideTheSection()
+    {
+        using var scope = NewDisposeScope();
+        var model = TinyVit with { NumClasses = 7, DropPathRate = 0.2 };
+        var encoder = Assert.IsType<VisionTransformer>(ModelFactory.BuildEncoder(model, 16, forSimMim: false));
+        Assert.Equal((16, 7, 0.2), (encoder.Config.ImgSize, encoder.Config.NumClasses, encoder.Config.DropPathRate));
+        Assert.Equal(model.Vit with { ImgSize = 16, NumClasses = 7, DropPathRate = 0.2 }, encoder.Config);
+    }
 }

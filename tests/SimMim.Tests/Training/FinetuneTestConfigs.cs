@@ -1,5 +1,5 @@
-using SimMim.Models.Vit;
 using SimMim.Config;
+using SimMim.Models.Vit;
 
 namespace SimMim.Tests.Training;
 

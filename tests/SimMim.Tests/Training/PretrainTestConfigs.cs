@@ -1,6 +1,6 @@
-using SimMim.Models.Swin;
 using SimMim.Checkpoints;
 using SimMim.Config;
+using SimMim.Models.Swin;
 using static TorchSharp.torch;
 
 namespace SimMim.Tests.Training;
