@@ -1,4 +1,3 @@
-using SimMim.Models;
 using SimMim.Models.Swin;
 using SimMim.Models.Vit;
 
@@ -59,7 +58,7 @@ public sealed record DataConfig
 
 public sealed record ModelConfig
 {
-    /// <summary>An <see cref="EncoderRegistry"/> family: swin or vit.</summary>
+    /// <summary>An <see cref="Models.EncoderRegistry"/> family: swin or vit.</summary>
     public string Type { get; init; } = "swin";
     public string Name { get; init; } = "swin_tiny_patch4_window7_224";
     public string Resume { get; init; } = "";

@@ -108,4 +108,17 @@ public class ModelFactoryTests
         Assert.Equal((16, 7, 0.2), (encoder.Config.ImgSize, encoder.Config.NumClasses, encoder.Config.DropPathRate));
         Assert.Equal(model.Vit with { ImgSize = 16, NumClasses = 7, DropPathRate = 0.2 }, encoder.Config);
     }
+
+    [Fact]
+    public void InitValuesNoneLoadsAndBuildsAViTWithoutLayerScale()
+    {
+        using var scope = NewDisposeScope();
+        var config = ConfigLoader.Load(null, ["MODEL.TYPE", "vit", "MODEL.VIT.INIT_VALUES", "None", "DATA.IMG_SIZE", "32",
+            "DATA.MASK_PATCH_SIZE", "16", "MODEL.VIT.PATCH_SIZE", "4", "MODEL.VIT.EMBED_DIM", "32", "MODEL.VIT.DEPTH", "1", "MODEL.VIT.NUM_HEADS", "2"]);
+        ConfigValidator.Validate(config, ConfigStage.Pretrain);
+        Assert.Null(config.Model.Vit.InitValues);
+        Assert.Contains("INIT_VALUES: null", ConfigWriter.ToYaml(config));
+        using var model = ModelFactory.BuildSimMim(config.Model, config.Data.ImgSize);
+        Assert.DoesNotContain(model.state_dict().Keys, k => k.Contains("gamma_", StringComparison.Ordinal));
+    }
 }

@@ -24,9 +24,8 @@ public sealed partial class VitFamily : EncoderFamily
     public override IReadOnlyList<string> Problems(ModelConfig model, int imgSize) => Problems(Resolve(model, imgSize, model.NumClasses));
 
     /// <summary>Every impossible size, naming its config key; empty when the encoder can be built.</summary>
-    public IReadOnlyList<string> Problems(VitConfig c)
-    {
-        return PatchProblem(c.ImgSize, c.PatchSize) is string patch ? [patch] : Failing(
+    public IReadOnlyList<string> Problems(VitConfig c) =>
+        PatchProblem(c.ImgSize, c.PatchSize) is string patch ? [patch] : Failing(
             (c.InChans > 0, $"MODEL.VIT.IN_CHANS: {c.InChans} must be positive"),
             (c.Depth > 0, $"MODEL.VIT.DEPTH: {c.Depth} must be positive"),
             (c.EmbedDim > 0, $"MODEL.VIT.EMBED_DIM: {c.EmbedDim} must be positive"),
@@ -34,7 +33,6 @@ public sealed partial class VitFamily : EncoderFamily
             (c.MlpRatio > 0 && double.IsFinite(c.MlpRatio), $"MODEL.VIT.MLP_RATIO: {c.MlpRatio} must be positive"),
             (c.DropPathRate >= 0 && c.DropPathRate < 1, $"MODEL.DROP_PATH_RATE: {c.DropPathRate} must be in [0, 1)"),
             (c.NumClasses >= 0, $"MODEL.NUM_CLASSES: {c.NumClasses} must not be negative"));
-    }
 
     /// <summary>Throws a <see cref="ConfigException"/> naming the key of the first impossible size.</summary>
     public void Validate(VitConfig config, bool forSimMim) => ThrowFirst(Problems(config), forSimMim, config.NumClasses);
