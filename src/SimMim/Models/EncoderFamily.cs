@@ -16,14 +16,20 @@ public abstract class EncoderFamily
     protected EncoderFamily(string type)
     {
         Type = type;
-        PatchKey = $"MODEL.{type.ToUpperInvariant()}.PATCH_SIZE";
+        SectionKey = $"MODEL.{type.ToUpperInvariant()}";
     }
 
     /// <summary>The MODEL.TYPE value (vit, swin).</summary>
     public string Type { get; }
 
+    /// <summary>The family's config section, MODEL.&lt;TYPE&gt; (a <see cref="ModelConfig"/> property of that name).</summary>
+    public string SectionKey { get; }
+
     /// <summary>The key of the model patch size, e.g. MODEL.VIT.PATCH_SIZE.</summary>
-    public string PatchKey { get; }
+    public string PatchKey => SectionKey + ".PATCH_SIZE";
+
+    /// <summary>The range of every numeric key of the section (PATCH_SIZE …), for <see cref="ConfigRanges"/>.</summary>
+    public abstract IReadOnlyDictionary<string, ValueRange> Ranges { get; }
 
     public abstract int PatchSize(ModelConfig model);
 

@@ -13,6 +13,8 @@ public static class EncoderRegistry
         VitFamily.Instance,
     ];
 
+    public static IReadOnlyList<EncoderFamily> Families => s_families;
+
     /// <summary>The MODEL.TYPE values, in registration order.</summary>
     public static IEnumerable<string> Types => s_families.Select(f => f.Type);
 

@@ -17,6 +17,19 @@ public sealed class SwinFamily : EncoderFamily
     public static SwinConfig Resolve(ModelConfig model, int imgSize, int numClasses) =>
         model.Swin with { ImgSize = imgSize, NumClasses = numClasses, DropPathRate = model.DropPathRate };
 
+    public override IReadOnlyDictionary<string, ValueRange> Ranges { get; } = new Dictionary<string, ValueRange>
+    {
+        ["PATCH_SIZE"] = ValueRange.Count(1),
+        // The data pipeline gives RGB images and the SimMIM head predicts 3 channels (the reference's too).
+        ["IN_CHANS"] = ValueRange.Count(3, 3, "RGB"),
+        ["EMBED_DIM"] = ValueRange.Count(1),
+        ["DEPTHS"] = ValueRange.Count(1),
+        ["NUM_HEADS"] = ValueRange.Count(1),
+        ["WINDOW_SIZE"] = ValueRange.Count(1),
+        ["MLP_RATIO"] = ValueRange.Positive(),
+        ["QK_SCALE"] = ValueRange.Positive("None = head_dim^-0.5"),
+    };
+
     public override int PatchSize(ModelConfig model) => model.Swin.PatchSize;
 
     public override IReadOnlyList<string> KeyProblems(ModelConfig model) => KeyProblems(model.Swin);

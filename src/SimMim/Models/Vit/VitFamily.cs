@@ -19,6 +19,18 @@ public sealed partial class VitFamily : EncoderFamily
     public static VitConfig Resolve(ModelConfig model, int imgSize, int numClasses) =>
         model.Vit with { ImgSize = imgSize, NumClasses = numClasses, DropPathRate = model.DropPathRate };
 
+    public override IReadOnlyDictionary<string, ValueRange> Ranges { get; } = new Dictionary<string, ValueRange>
+    {
+        ["PATCH_SIZE"] = ValueRange.Count(1),
+        // The data pipeline gives RGB images and the SimMIM head predicts 3 channels (the reference's too).
+        ["IN_CHANS"] = ValueRange.Count(3, 3, "RGB"),
+        ["EMBED_DIM"] = ValueRange.Count(1),
+        ["DEPTH"] = ValueRange.Count(1),
+        ["NUM_HEADS"] = ValueRange.Count(1),
+        ["MLP_RATIO"] = ValueRange.Positive(),
+        ["INIT_VALUES"] = ValueRange.AtLeast(0),
+    };
+
     public override int PatchSize(ModelConfig model) => model.Vit.PatchSize;
 
     public override IReadOnlyList<string> Problems(ModelConfig model, int imgSize) => Problems(Resolve(model, imgSize, model.NumClasses));
