@@ -76,12 +76,12 @@ public static class ConfigValidator
         if (stage == ConfigStage.Pretrain)
         {
             int mask = data.MaskPatchSize;
-            if (family is not null && mask >= 1 && patch >= 1 && data.ImgSize >= 1)
+            if (mask >= 1 && data.ImgSize >= 1 && (family is null || patch >= 1))
             {
                 Require(data.ImgSize % mask == 0,
                     $"DATA.IMG_SIZE ({data.ImgSize}) must be a multiple of DATA.MASK_PATCH_SIZE ({mask})");
-                Require(mask % patch == 0,
-                    $"DATA.MASK_PATCH_SIZE ({mask}) must be a multiple of {family.PatchKey} ({patch})");
+                Require(family is null || mask % patch == 0,
+                    $"DATA.MASK_PATCH_SIZE ({mask}) must be a multiple of {family?.PatchKey} ({patch})");
             }
         }
         else
