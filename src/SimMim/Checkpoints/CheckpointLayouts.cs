@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace SimMim.Checkpoints;
 
-/// <summary>Recognises <see cref="CheckpointLayout"/>s and <see cref="EncoderFamily"/>s from key names.</summary>
+/// <summary>Recognises <see cref="CheckpointLayout"/>s and <see cref="CheckpointFamily"/>s from key names.</summary>
 public static class CheckpointLayouts
 {
     public static CheckpointLayout Detect(IEnumerable<string> keys)
@@ -19,18 +19,18 @@ public static class CheckpointLayouts
 
     public static CheckpointLayout Detect(IReadOnlyDictionary<string, Tensor> state) => Detect(state.Keys);
 
-    public static EncoderFamily Family(IEnumerable<string> keys)
+    public static CheckpointFamily Family(IEnumerable<string> keys)
     {
         foreach (var key in keys)
         {
             if (key.StartsWith("swin.", StringComparison.Ordinal) || key.StartsWith("layers.", StringComparison.Ordinal)
                 || key.StartsWith("encoder.layers.", StringComparison.Ordinal))
-                return EncoderFamily.Swin;
+                return CheckpointFamily.Swin;
             if (key.StartsWith("beit.", StringComparison.Ordinal) || key.StartsWith("blocks.", StringComparison.Ordinal)
                 || key.StartsWith("encoder.blocks.", StringComparison.Ordinal))
-                return EncoderFamily.Vit;
+                return CheckpointFamily.Vit;
         }
-        return EncoderFamily.Unknown;
+        return CheckpointFamily.Unknown;
     }
 
     /// <summary>A short human name, as the CLI prints it.</summary>

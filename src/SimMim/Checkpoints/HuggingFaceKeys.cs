@@ -172,10 +172,10 @@ public static partial class HuggingFaceKeys
         return (local ?? throw new CheckpointException($"{origin}: no reference name for {key}"), cat(pieces, 0));
     }
 
-    private static (string Reference, string HuggingFace)[] Rules(EncoderFamily family, string origin) => family switch
+    private static (string Reference, string HuggingFace)[] Rules(CheckpointFamily family, string origin) => family switch
     {
-        EncoderFamily.Swin => SwinRules,
-        EncoderFamily.Vit => VitRules,
+        CheckpointFamily.Swin => SwinRules,
+        CheckpointFamily.Vit => VitRules,
         _ => throw new CheckpointException($"{origin}: neither Swin (layers.*) nor ViT (blocks.*) keys"),
     };
 

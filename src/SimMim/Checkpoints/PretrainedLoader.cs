@@ -1,7 +1,5 @@
-using System.Text.RegularExpressions;
 using SimMim.IO;
 using SimMim.Models;
-using SimMim.Models.Vit;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,13 +21,10 @@ public sealed record LoadResult(IReadOnlyList<string> Loaded, IReadOnlyList<stri
 /// that has its own, resizes relative position tables whose window or grid changed, never copies the recomputed
 /// buffers, and loads non-strictly — but reports what was missing or unexpected instead of hiding it.
 /// </summary>
-public static partial class PretrainedLoader
+public static class PretrainedLoader
 {
     private const string EncoderPrefix = "encoder.";
-    private const string SharedTable = "rel_pos_bias.relative_position_bias_table";
     private const string TableSuffix = "relative_position_bias_table";
-    // The ViT table ends with 3 rows for cls→token, token→cls and cls→cls (spec §3.1).
-    private const int VitExtraTokens = 3;
 
     /// <summary>
     /// Reads a training checkpoint (its 'model' entry), a plain state dict or a <c>.safetensors</c> file (the reference's
@@ -59,13 +54,14 @@ public static partial class PretrainedLoader
     public static LoadResult LoadPretrained(IReadOnlyDictionary<string, Tensor> checkpoint, MaskedImageEncoder encoder, string origin)
     {
         using var scope = NewDisposeScope();
-        bool isVit = encoder is VisionTransformer;
+        var family = EncoderRegistry.Of(encoder);
         var target = encoder.state_dict();
         var source = StripEncoderPrefix(checkpoint);
 
         // Shared → per-block table, only when the checkpoint has one and the model wants per-block tables (fixes #29).
-        var blockTables = target.Keys.Where(k => BlockTable().IsMatch(k)).ToList();
-        if (isVit && blockTables.Count > 0 && !target.ContainsKey(SharedTable) && source.Remove(SharedTable, out var shared))
+        var blockTables = target.Keys.Where(family.IsBlockRelPosTable).ToList();
+        if (family.SharedRelPosTable is string sharedTable && blockTables.Count > 0 && !target.ContainsKey(sharedTable)
+            && source.Remove(sharedTable, out var shared))
         {
             foreach (string key in blockTables)
                 source[key] = shared;
@@ -84,7 +80,7 @@ public static partial class PretrainedLoader
             if (key.EndsWith(TableSuffix, StringComparison.Ordinal) && source[key].dim() == 2 && dst.dim() == 2
                 && source[key].shape[1] == dst.shape[1])
             {
-                source[key] = ResizeTable(source[key], dst, isVit ? VitExtraTokens : 0, key, origin);
+                source[key] = ResizeTable(source[key], dst, family.TableExtraTokens, key, origin);
                 interpolated.Add(key);
             }
             else
@@ -158,7 +154,4 @@ public static partial class PretrainedLoader
     }
 
     private static string Shape(Tensor t) => $"({string.Join(",", t.shape)})";
-
-    [GeneratedRegex(@"^blocks\.\d+\.attn\.relative_position_bias_table$")]
-    private static partial Regex BlockTable();
 }

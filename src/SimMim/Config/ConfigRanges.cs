@@ -19,8 +19,8 @@ public static class ConfigRanges
     private static readonly ValueRange s_probability = Between(0, 1);
     private static readonly ValueRange s_rate = Between(0, 1, maxExclusive: true);
 
-    /// <summary>Full key path (DATA.IMG_SIZE) → range.</summary>
-    public static IReadOnlyDictionary<string, ValueRange> ByKey { get; } = new Dictionary<string, ValueRange>
+    /// <summary>Full key path (DATA.IMG_SIZE) → range; each encoder family gives those of its section (MODEL.VIT.*).</summary>
+    public static IReadOnlyDictionary<string, ValueRange> ByKey { get; } = WithEncoderSections(new Dictionary<string, ValueRange>
     {
         ["SAVE_FREQ"] = Count(1),
         ["SAVE_STEPS"] = Count(0, note: "0 = only at epoch ends"),
@@ -42,22 +42,6 @@ public static class ConfigRanges
         ["MODEL.DROP_PATH_RATE"] = s_rate,
         // timm's LabelSmoothingCrossEntropy asserts smoothing < 1.
         ["MODEL.LABEL_SMOOTHING"] = s_rate,
-        ["MODEL.SWIN.PATCH_SIZE"] = Count(1),
-        // The data pipeline gives RGB images and the SimMIM head predicts 3 channels (the reference's too).
-        ["MODEL.SWIN.IN_CHANS"] = Count(3, 3, "RGB"),
-        ["MODEL.SWIN.EMBED_DIM"] = Count(1),
-        ["MODEL.SWIN.DEPTHS"] = Count(1),
-        ["MODEL.SWIN.NUM_HEADS"] = Count(1),
-        ["MODEL.SWIN.WINDOW_SIZE"] = Count(1),
-        ["MODEL.SWIN.MLP_RATIO"] = Positive(),
-        ["MODEL.SWIN.QK_SCALE"] = Positive("None = head_dim^-0.5"),
-        ["MODEL.VIT.PATCH_SIZE"] = Count(1),
-        ["MODEL.VIT.IN_CHANS"] = Count(3, 3, "RGB"),
-        ["MODEL.VIT.EMBED_DIM"] = Count(1),
-        ["MODEL.VIT.DEPTH"] = Count(1),
-        ["MODEL.VIT.NUM_HEADS"] = Count(1),
-        ["MODEL.VIT.MLP_RATIO"] = Positive(),
-        ["MODEL.VIT.INIT_VALUES"] = AtLeast(0),
 
         ["TRAIN.START_EPOCH"] = Count(0),
         ["TRAIN.EPOCHS"] = Count(1),
@@ -90,7 +74,19 @@ public static class ConfigRanges
         ["AUG.CUTMIX_MINMAX"] = s_probability,
         ["AUG.MIXUP_PROB"] = s_probability,
         ["AUG.MIXUP_SWITCH_PROB"] = s_probability,
-    };
+    });
+
+    private static Dictionary<string, ValueRange> WithEncoderSections(Dictionary<string, ValueRange> ranges)
+    {
+        foreach (var family in Models.EncoderRegistry.Families)
+        {
+            foreach (var (key, range) in family.Ranges)
+            {
+                ranges.Add($"{family.SectionKey}.{key}", range);
+            }
+        }
+        return ranges;
+    }
 
     /// <summary>The range of <paramref name="key"/> (a full path such as DATA.BATCH_SIZE).</summary>
     public static ValueRange Of(string key) =>

@@ -12,7 +12,6 @@ namespace SimMim.Config;
 /// </summary>
 public static class ConfigValidator
 {
-    private static readonly string[] s_modelTypes = ["swin", "vit"];
     private static readonly string[] s_schedulers = ["cosine", "multistep", "step", "linear"];
     private static readonly string[] s_optimizers = ["adamw", "sgd"];
 
@@ -65,26 +64,24 @@ public static class ConfigValidator
         ModelConfig model = config.Model;
         TrainConfig train = config.Train;
 
-        Require(s_modelTypes.Contains(model.Type),
-            $"MODEL.TYPE must be one of {string.Join(", ", s_modelTypes)}, got '{model.Type}'");
-        bool isVit = model.Type == "vit";
-        string patchKey = isVit ? "MODEL.VIT.PATCH_SIZE" : "MODEL.SWIN.PATCH_SIZE";
-        int patch = isVit ? model.Vit.PatchSize : model.Swin.PatchSize;
-        if (patch >= 1 && data.ImgSize >= 1)
+        EncoderFamily? family = EncoderRegistry.Find(model.Type);
+        Require(family is not null,
+            $"MODEL.TYPE must be one of {string.Join(", ", EncoderRegistry.Types)}, got '{model.Type}'");
+        int patch = family?.PatchSize(model) ?? 0;
+        if (patch >= 1 && data.ImgSize >= 1 && family?.PatchProblem(model, data.ImgSize) is string patchProblem)
         {
-            Require(data.ImgSize % patch == 0,
-                $"DATA.IMG_SIZE ({data.ImgSize}) must be a multiple of {patchKey} ({patch})");
+            problems.Add(patchProblem);
         }
 
         if (stage == ConfigStage.Pretrain)
         {
             int mask = data.MaskPatchSize;
-            if (mask >= 1 && patch >= 1 && data.ImgSize >= 1)
+            if (mask >= 1 && data.ImgSize >= 1 && (family is null || patch >= 1))
             {
                 Require(data.ImgSize % mask == 0,
                     $"DATA.IMG_SIZE ({data.ImgSize}) must be a multiple of DATA.MASK_PATCH_SIZE ({mask})");
-                Require(mask % patch == 0,
-                    $"DATA.MASK_PATCH_SIZE ({mask}) must be a multiple of {patchKey} ({patch})");
+                Require(family is null || mask % patch == 0,
+                    $"DATA.MASK_PATCH_SIZE ({mask}) must be a multiple of {family?.PatchKey} ({patch})");
             }
         }
         else
@@ -105,14 +102,7 @@ public static class ConfigValidator
             $"DATA.INTERPOLATION must be {string.Join(" or ", Interpolations)} (the reference's bilinear, nearest and random " +
             $"are not implemented), got '{data.Interpolation}'");
 
-        if (!isVit)
-        {
-            Require(model.Swin.Depths.Count == model.Swin.NumHeads.Count,
-                $"MODEL.SWIN.DEPTHS ({model.Swin.Depths.Count} stages: [{string.Join(", ", model.Swin.Depths)}]) and "
-                + $"MODEL.SWIN.NUM_HEADS ({model.Swin.NumHeads.Count}: [{string.Join(", ", model.Swin.NumHeads)}]) "
-                + "must have the same length");
-            Require(model.Swin.Depths.Count >= 1, "MODEL.SWIN.DEPTHS must list at least one stage");
-        }
+        problems.AddRange(family?.KeyProblems(model) ?? []);
 
         Require(train.WarmupEpochs <= train.Epochs,
             $"TRAIN.WARMUP_EPOCHS ({train.WarmupEpochs}) must not exceed TRAIN.EPOCHS ({train.Epochs})");
@@ -147,11 +137,9 @@ public static class ConfigValidator
             $"TRAIN.OPTIMIZER.MOMENTUM must be above 0 for sgd (Nesterov momentum), got {optimizer.Momentum}");
 
         // The model's own geometry (heads per stage width, windows per stage grid) once its keys are each valid.
-        if (problems.Count == 0)
+        if (problems.Count == 0 && family is not null)
         {
-            problems.AddRange(isVit
-                ? ModelFactory.ToVitConfig(model, data.ImgSize).Problems()
-                : ModelFactory.ToSwinConfig(model, data.ImgSize).Problems());
+            problems.AddRange(family.Problems(model, data.ImgSize));
         }
         return problems;
     }

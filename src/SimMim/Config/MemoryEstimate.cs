@@ -1,6 +1,5 @@
 using System.Globalization;
 using SimMim.Models;
-using SimMim.Models.Swin;
 
 namespace SimMim.Config;
 
@@ -37,7 +36,7 @@ public sealed record MemoryEstimate(double Parameters, double ParameterBytes, do
         ArgumentNullException.ThrowIfNull(config);
         int images = batch ?? config.Data.BatchSize;
         double img = config.Data.ImgSize;
-        var blocks = config.Model.Type == "vit" ? VitBlocks(config.Model, img) : SwinBlocks(config.Model, (int)img);
+        EncoderMemory blocks = EncoderRegistry.Get(config.Model.Type).Memory(config.Model, config.Data.ImgSize);
 
         double parameters = blocks.Parameters;
         double features = blocks.Features, stride = blocks.Stride;
@@ -91,42 +90,5 @@ public sealed record MemoryEstimate(double Parameters, double ParameterBytes, do
         return unit == 0
             ? $"{bytes.ToString("F0", CultureInfo.InvariantCulture)} B"
             : $"{bytes.ToString(bytes >= 1e4 ? "N0" : "F1", CultureInfo.InvariantCulture)} {units[unit]}";
-    }
-
-    private sealed record Blocks(double Parameters, double ActivationsPerImage, double LargestBlockPerImage, double Tokens,
-        double Features, double Stride);
-
-    // Per block over L tokens of width C: weights 4C² (qkv + proj) + 2CH (MLP); kept activations L·(C + 3C + H)
-    // plus the attention probabilities L·heads·keys.
-    private static (double Weights, double Activations) Block(double tokens, double dim, double hidden, double heads, double keys) =>
-        (4 * dim * dim + 2 * dim * hidden, tokens * (4 * dim + hidden + heads * keys));
-
-    private static Blocks VitBlocks(ModelConfig model, double img)
-    {
-        VitModelConfig v = model.Vit;
-        double grid = img / v.PatchSize, tokens = grid * grid + 1;   // + the cls token
-        double dim = v.EmbedDim, hidden = dim * v.MlpRatio;
-        var (weights, activations) = Block(tokens, dim, hidden, v.NumHeads, tokens);
-        double patchEmbed = 3.0 * v.PatchSize * v.PatchSize * dim;
-        return new Blocks(patchEmbed + v.Depth * weights, v.Depth * activations, activations, tokens, dim, v.PatchSize);
-    }
-
-    private static Blocks SwinBlocks(ModelConfig model, int img)
-    {
-        var swin = ModelFactory.ToSwinConfig(model, img);
-        double parameters = 3.0 * swin.PatchSize * swin.PatchSize * swin.EmbedDim, activations = 0, largest = 0;
-        for (int i = 0; i < swin.NumStages; i++)
-        {
-            double side = swin.StageResolution(i), tokens = side * side;
-            double dim = swin.EmbedDim * Math.Pow(2, i), hidden = dim * swin.MlpRatio;
-            var (ws, _) = SwinTransformerBlock.ClipWindow(swin.StageResolution(i), swin.WindowSize, swin.WindowSize / 2);
-            var (weights, kept) = Block(tokens, dim, hidden, swin.NumHeads[i], (double)ws * ws);
-            parameters += swin.Depths[i] * weights + (i < swin.NumStages - 1 ? 4 * dim * 2 * dim : 0);   // + patch merging
-            activations += swin.Depths[i] * kept;
-            largest = Math.Max(largest, kept);
-        }
-        double first = swin.StageResolution(0);
-        return new Blocks(parameters, activations, largest, first * first, swin.EmbedDim * Math.Pow(2, swin.NumStages - 1),
-            swin.PatchSize * Math.Pow(2, swin.NumStages - 1));
     }
 }

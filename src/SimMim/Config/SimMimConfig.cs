@@ -1,3 +1,6 @@
+using SimMim.Models.Swin;
+using SimMim.Models.Vit;
+
 namespace SimMim.Config;
 
 // The run configuration, mirroring the reference's yacs tree (config.py) one to one: DATA.IMG_SIZE is
@@ -55,7 +58,7 @@ public sealed record DataConfig
 
 public sealed record ModelConfig
 {
-    /// <summary>swin or vit.</summary>
+    /// <summary>An <see cref="Models.EncoderRegistry"/> family: swin or vit.</summary>
     public string Type { get; init; } = "swin";
     public string Name { get; init; } = "swin_tiny_patch4_window7_224";
     public string Resume { get; init; } = "";
@@ -63,40 +66,8 @@ public sealed record ModelConfig
     public double DropRate { get; init; }
     public double DropPathRate { get; init; } = 0.1;
     public double LabelSmoothing { get; init; } = 0.1;
-    public SwinModelConfig Swin { get; init; } = new();
-    public VitModelConfig Vit { get; init; } = new();
-}
-
-public sealed record SwinModelConfig
-{
-    public int PatchSize { get; init; } = 4;
-    public int InChans { get; init; } = 3;
-    public int EmbedDim { get; init; } = 96;
-    public IReadOnlyList<int> Depths { get; init; } = [2, 2, 6, 2];
-    public IReadOnlyList<int> NumHeads { get; init; } = [3, 6, 12, 24];
-    public int WindowSize { get; init; } = 7;
-    public double MlpRatio { get; init; } = 4.0;
-    public bool QkvBias { get; init; } = true;
-    /// <summary>None in the reference: head_dim^-0.5.</summary>
-    public double? QkScale { get; init; }
-    public bool Ape { get; init; }
-    public bool PatchNorm { get; init; } = true;
-}
-
-public sealed record VitModelConfig
-{
-    public int PatchSize { get; init; } = 16;
-    public int InChans { get; init; } = 3;
-    public int EmbedDim { get; init; } = 768;
-    public int Depth { get; init; } = 12;
-    public int NumHeads { get; init; } = 12;
-    public double MlpRatio { get; init; } = 4;
-    public bool QkvBias { get; init; } = true;
-    public double InitValues { get; init; } = 0.1;
-    public bool UseApe { get; init; }
-    public bool UseRpb { get; init; }
-    public bool UseSharedRpb { get; init; } = true;
-    public bool UseMeanPooling { get; init; }
+    public SwinConfig Swin { get; init; } = new();
+    public VitConfig Vit { get; init; } = new();
 }
 
 public sealed record TrainConfig

@@ -30,7 +30,7 @@ internal static class UpperSnakeNaming
     public static IReadOnlyList<ConfigKey> Keys(Type recordType) =>
         s_keys.GetOrAdd(recordType, static t => t
             .GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0)
+            .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0 && p.GetCustomAttribute<NotAConfigKeyAttribute>() is null)
             .OrderBy(p => p.MetadataToken)
             .Select(p => new ConfigKey(ToUpperSnake(p.Name), p))
             .ToArray());
@@ -38,10 +38,10 @@ internal static class UpperSnakeNaming
     public static ConfigKey? Find(Type recordType, string key) =>
         Keys(recordType).FirstOrDefault(k => k.Name == key);
 
-    /// <summary>A config section is one of our records (DataConfig, SwinModelConfig …) rather than a value.</summary>
+    /// <summary>A config section is one of our records (DataConfig, SwinConfig …) rather than a value.</summary>
     public static bool IsSection(Type type) =>
-        type.IsClass && type != typeof(string) && type.Namespace == typeof(SimMimConfig).Namespace
-        && type.Assembly == typeof(SimMimConfig).Assembly;
+        type.IsClass && type.Assembly == typeof(SimMimConfig).Assembly
+        && type.Namespace?.StartsWith("SimMim.", StringComparison.Ordinal) == true;   // not the compiler's list types
 
     /// <summary>The known key nearest to a misspelt one (case or at most two edits), for "did you mean".</summary>
     public static string? Nearest(Type recordType, string key)

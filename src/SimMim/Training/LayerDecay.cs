@@ -1,5 +1,4 @@
 using SimMim.Models;
-using SimMim.Models.Swin;
 using SimMim.Models.Vit;
 using TorchSharp.Modules;
 
@@ -16,45 +15,9 @@ public static class LayerDecay
     public static IReadOnlyList<double> Scales(double layerDecay, int numLayers) =>
         Enumerable.Range(0, numLayers + 2).Select(id => Math.Pow(layerDecay, numLayers + 1 - id)).ToList();
 
-    /// <summary>
-    /// ViT (BEiT's get_num_layer_for_vit): cls_token, mask_token, pos_embed, patch_embed.* → 0; blocks.i.* → i+1;
-    /// rel_pos_bias.* and everything else (norm, fc_norm, head) → depth+1.
-    /// </summary>
-    public static int VitLayerId(string name, int depth)
-    {
-        if (name is "cls_token" or "mask_token" or "pos_embed" || name.StartsWith("patch_embed", StringComparison.Ordinal))
-            return 0;
-        if (name.StartsWith("blocks.", StringComparison.Ordinal))
-            return int.Parse(name.Split('.')[1]) + 1;
-        return depth + 1;
-    }
-
-    /// <summary>
-    /// Swin (SimMIM's get_swin_layer): mask_token, patch_embed.* → 0; layers.i.blocks.j.* → Σdepths[:i] + j + 1;
-    /// layers.i.downsample.* → Σdepths[:i+1] (the id of the stage's last block); everything else → Σdepths + 1.
-    /// </summary>
-    public static int SwinLayerId(string name, IReadOnlyList<int> depths)
-    {
-        // The reference tests `name in ("mask_token")`, a substring test on a string; only mask_token itself matches.
-        if (name == "mask_token" || name.StartsWith("patch_embed", StringComparison.Ordinal))
-            return 0;
-        if (name.StartsWith("layers.", StringComparison.Ordinal))
-        {
-            string[] parts = name.Split('.');
-            int stage = int.Parse(parts[1]);
-            int before = depths.Take(stage).Sum();
-            return parts[2] == "downsample" ? before + depths[stage] : before + int.Parse(parts[3]) + 1;
-        }
-        return depths.Sum() + 1;
-    }
-
-    /// <summary>The number of layers L and the layer-id function of an encoder.</summary>
-    public static (int NumLayers, Func<string, int> LayerId) For(MaskedImageEncoder encoder) => encoder switch
-    {
-        VisionTransformer vit => (vit.Depth, name => VitLayerId(name, vit.Depth)),
-        SwinTransformer swin => (swin.Config.Depths.Sum(), name => SwinLayerId(name, swin.Config.Depths)),
-        _ => throw new ArgumentException($"no layer ids for {encoder.GetType().Name}", nameof(encoder)),
-    };
+    /// <summary>The number of layers L and the layer-id function of an encoder (its family's, e.g. <see cref="VitFamily.LayerId(string, int)"/>).</summary>
+    public static (int NumLayers, Func<string, int> LayerId) For(MaskedImageEncoder encoder) =>
+        EncoderRegistry.Of(encoder).LayerIds(encoder);
 
     /// <summary>
     /// Groups in order of first appearance, as the reference's dict does. Each group's <see cref="ParamGroup.BaseLr"/>

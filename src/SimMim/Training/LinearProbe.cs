@@ -7,7 +7,6 @@ using SimMim.Finetune;
 using SimMim.IO;
 using SimMim.Models;
 using SimMim.Models.Layers;
-using SimMim.Models.Vit;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -82,11 +81,7 @@ public sealed class LinearProbe
     public static int ProbeBlock(int? requested, int depth) => Math.Min(requested ?? DefaultVitBlock, depth);
 
     /// <summary>Frozen features (B, C): ViT mean patch token after <paramref name="block"/> blocks; Swin pooled final stage.</summary>
-    public static Tensor Features(MaskedImageEncoder encoder, Tensor images, int block) => encoder switch
-    {
-        VisionTransformer vit => vit.ForwardTokens(images, null, block)[.., 1..].mean([1]),   // (B, C), cls left out
-        _ => encoder.ForwardFeatures(images),                                                  // (B, C)
-    };
+    public static Tensor Features(MaskedImageEncoder encoder, Tensor images, int block) => EncoderRegistry.Of(encoder).ProbeFeatures(encoder, images, block);
 
     /// <summary>Probes on DATA.DATA_PATH's training and validation splits.</summary>
     public LinearProbeResult Run(CancellationToken cancellation = default) =>
@@ -140,7 +135,7 @@ public sealed class LinearProbe
             (_encoder, Loaded) = DownstreamEncoder.Build(config.Model with { NumClasses = 0 }, data.ImgSize, pretrained, context.Reporter);
             foreach (var parameter in _encoder.parameters()) parameter.requires_grad = false;
             _encoder.eval();
-            Block = _encoder is VisionTransformer vit ? ProbeBlock(options.Block, vit.Depth) : 0;
+            Block = EncoderRegistry.Of(_encoder).ProbeDepth(_encoder) is int depth ? ProbeBlock(options.Block, depth) : 0;
 
             _head = nn.Sequential(
                 ("0", nn.BatchNorm1d(_encoder.NumFeatures, eps: 1e-6, affine: false)),
@@ -164,7 +159,7 @@ public sealed class LinearProbe
             if (!options.Augment)
                 _trainCache = ComputeFeatures(Extract, _trainLoader, context.Cancellation);
             context.Reporter.Log($"features of {(_trainCache is null ? 0 : trainSet.Count) + valSet.Count} images in {clock.Elapsed.TotalSeconds:F1} s " +
-                                 $"({(_encoder is VisionTransformer ? $"block {Block}" : "final stage")}, {_encoder.NumFeatures} dims)");
+                                 $"({(Block > 0 ? $"block {Block}" : "final stage")}, {_encoder.NumFeatures} dims)");
 
             int fullBatches = trainSet.Count / data.BatchSize;
             if (fullBatches == 0)

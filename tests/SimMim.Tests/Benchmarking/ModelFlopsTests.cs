@@ -18,7 +18,7 @@ public class ModelFlopsTests
         long scores = 2 * (5 * 5 * 4), weighted = 2 * (5 * 5 * 4);   // heads × N·N·hd
         long decoder = 4 * 8 * 48;
 
-        var flops = ModelFlops.Vit(config);
+        var flops = VitFamily.Flops(config);
         Assert.Equal(2 * patchEmbed, flops.PatchEmbed);
         Assert.Equal(2 * (qkv + proj + fc1 + fc2), flops.Linears);
         Assert.Equal(2 * (scores + weighted), flops.Attention);
@@ -51,7 +51,7 @@ public class ModelFlopsTests
         long stage1Attention = 1 * 16 * 16 * 8 * 2;
         long decoder = 16 * 8 * 48;
 
-        var flops = ModelFlops.Swin(config);
+        var flops = SwinFamily.Flops(config);
         Assert.Equal(2 * patchEmbed, flops.PatchEmbed);
         Assert.Equal(2 * (stage0Linears + stage1Linears), flops.Linears);
         Assert.Equal(2 * (stage0Attention + stage1Attention), flops.Attention);
@@ -66,7 +66,7 @@ public class ModelFlopsTests
         var model = new ModelConfig
         {
             Type = "vit",
-            Vit = new VitModelConfig { PatchSize = 4, EmbedDim = 8, Depth = 1, NumHeads = 2 },
+            Vit = new VitConfig { PatchSize = 4, EmbedDim = 8, Depth = 1, NumHeads = 2 },
         };
         Assert.Equal(14624, ModelFlops.SimMim(model, 8).Forward);
         Assert.Throws<ConfigException>(() => ModelFlops.SimMim(model with { Type = "resnet" }, 8));

@@ -1,4 +1,6 @@
 using SimMim.Config;
+using SimMim.Models.Swin;
+using SimMim.Models.Vit;
 
 namespace SimMim.Tests.Config;
 
@@ -19,12 +21,12 @@ public class ConfigLoaderTests
         Assert.Equal(("swin", "swin_tiny_patch4_window7_224", "", 1000, 0.0, 0.1, 0.1),
             (c.Model.Type, c.Model.Name, c.Model.Resume, c.Model.NumClasses, c.Model.DropRate, c.Model.DropPathRate,
              c.Model.LabelSmoothing));
-        SwinModelConfig s = c.Model.Swin;
+        SwinConfig s = c.Model.Swin;
         Assert.Equal((4, 3, 96, 7, 4.0, true, (double?)null, false, true),
             (s.PatchSize, s.InChans, s.EmbedDim, s.WindowSize, s.MlpRatio, s.QkvBias, s.QkScale, s.Ape, s.PatchNorm));
         Assert.Equal([2, 2, 6, 2], s.Depths);
         Assert.Equal([3, 6, 12, 24], s.NumHeads);
-        VitModelConfig v = c.Model.Vit;
+        VitConfig v = c.Model.Vit;
         Assert.Equal((16, 3, 768, 12, 12, 4.0, true, 0.1, false, false, true, false),
             (v.PatchSize, v.InChans, v.EmbedDim, v.Depth, v.NumHeads, v.MlpRatio, v.QkvBias, v.InitValues, v.UseApe,
              v.UseRpb, v.UseSharedRpb, v.UseMeanPooling));

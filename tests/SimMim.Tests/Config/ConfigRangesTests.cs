@@ -1,4 +1,5 @@
 using SimMim.Config;
+using SimMim.Models.Swin;
 
 namespace SimMim.Tests.Config;
 
@@ -42,7 +43,7 @@ public class ConfigRangesTests
     {
         var config = new SimMimConfig
         {
-            Model = new ModelConfig { Swin = new SwinModelConfig { Depths = [2, 0, 6, -1] } },
+            Model = new ModelConfig { Swin = new SwinConfig { Depths = [2, 0, 6, -1] } },
         };
 
         Assert.Equal(["MODEL.SWIN.DEPTHS[1] must be at least 1, got 0", "MODEL.SWIN.DEPTHS[3] must be at least 1, got -1"],

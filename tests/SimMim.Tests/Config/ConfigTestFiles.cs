@@ -37,8 +37,7 @@ internal static class ConfigTestFiles
             object? e = p.GetValue(expected);
             object? a = p.GetValue(actual);
             string path = prefix + p.Name;
-            if (e is not null && a is not null && e.GetType().Namespace == typeof(SimMimConfig).Namespace
-                && e.GetType().IsClass)
+            if (e is not null && a is not null && UpperSnakeNaming.IsSection(e.GetType()))
             {
                 differences.AddRange(Differences(e, a, path + "."));
             }

@@ -1,4 +1,5 @@
 using SimMim.Config;
+using SimMim.Models.Swin;
 
 namespace SimMim.Tests.Config;
 
@@ -29,7 +30,7 @@ public class ConfigWriterTests
             Tag = "it's: a [tag] # not a comment",
             Output = "multi\nline\tpath\\x",
             Pretrained = "",
-            Model = new ModelConfig { Swin = new SwinModelConfig { QkScale = 0.1 + 0.2, Depths = [1] } },
+            Model = new ModelConfig { Swin = new SwinConfig { QkScale = 0.1 + 0.2, Depths = [1] } },
             Train = new TrainConfig { BaseLr = 1.0 / 3.0, MinLr = 1e-300, WarmupLr = 4, Optimizer = new OptimizerConfig { Betas = [] } },
             Aug = new AugConfig { CutmixMinmax = [0.3, 1.0] },
         };

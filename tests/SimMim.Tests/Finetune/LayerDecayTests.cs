@@ -28,7 +28,7 @@ public class LayerDecayTests
     [InlineData("rel_pos_bias.relative_position_bias_table", 13)]
     [InlineData("fc_norm.weight", 13)]
     [InlineData("head.bias", 13)]
-    public void VitLayerIds(string name, int id) => Assert.Equal(id, LayerDecay.VitLayerId(name, 12));
+    public void VitLayerIds(string name, int id) => Assert.Equal(id, VitFamily.LayerId(name, 12));
 
     [Theory]
     [InlineData("mask_token", 0)]
@@ -42,7 +42,7 @@ public class LayerDecayTests
     [InlineData("layers.3.blocks.1.norm2.bias", 24)]
     [InlineData("norm.weight", 25)]
     [InlineData("head.weight", 25)]
-    public void SwinBaseLayerIds(string name, int id) => Assert.Equal(id, LayerDecay.SwinLayerId(name, [2, 2, 18, 2]));
+    public void SwinBaseLayerIds(string name, int id) => Assert.Equal(id, SwinFamily.LayerId(name, [2, 2, 18, 2]));
 
     [Fact]
     public void TinyVitGroupsCarryTheScaledLrOnce()

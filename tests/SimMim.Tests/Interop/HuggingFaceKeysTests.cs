@@ -20,7 +20,7 @@ public class HuggingFaceKeysTests
             "vit_finetune" => new VisionTransformer(TestModels.Vit with { UseRpb = true, UseSharedRpb = false, UseMeanPooling = true, NumClasses = 10 }, forSimMim: false),
             "swin_pretrain" => new SimMimModel(new SwinTransformer(TestModels.Swin, forSimMim: true)),
             "swin_finetune" => new SwinTransformer(TestModels.Swin with { NumClasses = 10 }, forSimMim: false),
-            "swin_mini_pretrain" => ModelZoo.BuildSimMim("swin_mini_patch2_window4_32"),
+            "swin_mini_pretrain" => new SimMimModel(new SwinTransformer(SwinConfig.Mini, forSimMim: true)),
             _ => throw new ArgumentException(name),
         };
     }

@@ -12,13 +12,13 @@ public class ModelFactoryTests
     {
         Type = "swin",
         DropPathRate = 0.0,
-        Swin = new SwinModelConfig { EmbedDim = 16, Depths = [2, 2], NumHeads = [2, 4], WindowSize = 4 },
+        Swin = new SwinConfig { EmbedDim = 16, Depths = [2, 2], NumHeads = [2, 4], WindowSize = 4 },
     };
 
     private static ModelConfig TinyVit => new()
     {
         Type = "vit",
-        Vit = new VitModelConfig { PatchSize = 4, EmbedDim = 32, Depth = 2, NumHeads = 2 },
+        Vit = new VitConfig { PatchSize = 4, EmbedDim = 32, Depth = 2, NumHeads = 2 },
     };
 
     [Fact]
@@ -32,13 +32,13 @@ public class ModelFactoryTests
         var encoder = Assert.IsType<VisionTransformer>(vit.Encoder);
         Assert.Equal(0.1, encoder.Config.InitValues);
         Assert.Equal(16, encoder.Config.ImgSize);
-        Assert.Equal(32, ModelFactory.ToSwinConfig(new ModelConfig(), 192).EncoderStride);
+        Assert.Equal(32, SwinFamily.Resolve(new ModelConfig(), 192, 0).EncoderStride);
     }
 
     [Theory]
     [InlineData("swin", 96, 5, "MODEL.SWIN.WINDOW_SIZE: 5 does not divide the stage-0 resolution 24")]
     [InlineData("swin", 100, 4, "DATA.IMG_SIZE: 100")]
-    [InlineData("vit", 30, 4, "DATA.IMG_SIZE: 30 is not divisible by MODEL.VIT.PATCH_SIZE 4")]
+    [InlineData("vit", 30, 4, "DATA.IMG_SIZE (30) must be a multiple of MODEL.VIT.PATCH_SIZE (4)")]
     [InlineData("cnn", 32, 4, "MODEL.TYPE")]
     public void ImpossibleSizesNameTheKey(string type, int img, int window, string message)
     {
@@ -57,24 +57,68 @@ public class ModelFactoryTests
         var vit = TinyVit with { Vit = TinyVit.Vit with { NumHeads = 5 } };
         Assert.StartsWith("MODEL.VIT.NUM_HEADS: 5",
             Assert.Throws<ConfigException>(() => ModelFactory.BuildSimMim(vit, 16)).Message);
-        Assert.StartsWith("MODEL.NAME", Assert.Throws<ConfigException>(() => ModelZoo.Get("resnet50")).Message);
     }
 
     [Fact]
     public void ReferencePresetsValidateAndHaveSpecGeometry()
     {
-        foreach (var name in ModelZoo.Names)
-        {
-            switch (ModelZoo.Get(name))
-            {
-                case SwinConfig s: s.Validate(); break;
-                case VitConfig v: v.Validate(); break;
-            }
-        }
-        var large = (SwinConfig)ModelZoo.Get("swin_large_patch4_window12_192");
+        var large = SwinConfig.Large with { ImgSize = 192, WindowSize = 12 };
+        var base192 = SwinConfig.Base with { ImgSize = 192, WindowSize = 6 };
+        foreach (var swin in new[] { SwinConfig.Tiny, SwinConfig.Small, base192, large, SwinConfig.Mini })
+            Assert.Empty(SwinFamily.Instance.Problems(swin));
+        foreach (var vit in new[] { VitConfig.Base, VitConfig.Tiny })
+            Assert.Empty(VitFamily.Instance.Problems(vit));
         Assert.Equal((1536, 32), (large.NumFeatures, large.EncoderStride));
         Assert.Equal(6, large.StageResolution(3));   // window 12 clips to 6 there (spec §6.2)
-        Assert.Equal(1024, ((SwinConfig)ModelZoo.Get("swin_base_patch4_window6_192")).NumFeatures);
-        Assert.Equal(14, ((VitConfig)ModelZoo.Get("vit_base_patch16_224")).GridSize);
+        Assert.Equal(1024, base192.NumFeatures);
+        Assert.Equal(14, VitConfig.Base.GridSize);
+    }
+
+    [Fact]
+    public void TheRegistryFindsEachFamilyByTypeAndByEncoder()
+    {
+        using var scope = NewDisposeScope();
+        Assert.Equal(["swin", "vit"], EncoderRegistry.Types);
+        Assert.Same(VitFamily.Instance, EncoderRegistry.Get("ViT"));
+        Assert.Null(EncoderRegistry.Find("ViT"));
+        Assert.StartsWith("MODEL.TYPE", Assert.Throws<ConfigException>(() => EncoderRegistry.Get("cnn")).Message);
+        foreach (var (model, img) in new[] { (TinySwin, 32), (TinyVit, 16) })
+        {
+            using var encoder = ModelFactory.BuildEncoder(model, img, forSimMim: false);
+            Assert.Same(EncoderRegistry.Get(model.Type), EncoderRegistry.Of(encoder));
+        }
+    }
+
+    [Theory]
+    [InlineData("MODEL.VIT.IMG_SIZE")]
+    [InlineData("MODEL.VIT.NUM_CLASSES")]
+    [InlineData("MODEL.SWIN.DROP_PATH_RATE")]
+    public void BuildTimeValuesOfTheEncoderRecordsAreNotYamlKeys(string key)
+    {
+        Assert.Throws<ConfigException>(() => ConfigLoader.Load(null, [key, "1"]));
+        Assert.DoesNotContain("IMG_SIZE: 224\n    PATCH_SIZE", ConfigWriter.ToYaml(new SimMimConfig()));
+    }
+
+    [Fact]
+    public void TheBuiltEncoderTakesImageSizeClassesAndDropPathFromOutsideTheSection()
+    {
+        using var scope = NewDisposeScope();
+        var model = TinyVit with { NumClasses = 7, DropPathRate = 0.2 };
+        var encoder = Assert.IsType<VisionTransformer>(ModelFactory.BuildEncoder(model, 16, forSimMim: false));
+        Assert.Equal((16, 7, 0.2), (encoder.Config.ImgSize, encoder.Config.NumClasses, encoder.Config.DropPathRate));
+        Assert.Equal(model.Vit with { ImgSize = 16, NumClasses = 7, DropPathRate = 0.2 }, encoder.Config);
+    }
+
+    [Fact]
+    public void InitValuesNoneLoadsAndBuildsAViTWithoutLayerScale()
+    {
+        using var scope = NewDisposeScope();
+        var config = ConfigLoader.Load(null, ["MODEL.TYPE", "vit", "MODEL.VIT.INIT_VALUES", "None", "DATA.IMG_SIZE", "32",
+            "DATA.MASK_PATCH_SIZE", "16", "MODEL.VIT.PATCH_SIZE", "4", "MODEL.VIT.EMBED_DIM", "32", "MODEL.VIT.DEPTH", "1", "MODEL.VIT.NUM_HEADS", "2"]);
+        ConfigValidator.Validate(config, ConfigStage.Pretrain);
+        Assert.Null(config.Model.Vit.InitValues);
+        Assert.Contains("INIT_VALUES: null", ConfigWriter.ToYaml(config));
+        using var model = ModelFactory.BuildSimMim(config.Model, config.Data.ImgSize);
+        Assert.DoesNotContain(model.state_dict().Keys, k => k.Contains("gamma_", StringComparison.Ordinal));
     }
 }

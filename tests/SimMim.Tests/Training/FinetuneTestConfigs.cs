@@ -1,4 +1,5 @@
 using SimMim.Config;
+using SimMim.Models.Vit;
 
 namespace SimMim.Tests.Training;
 
@@ -18,7 +19,7 @@ internal static class FinetuneTestConfigs
             NumClasses = 10,
             DropPathRate = 0.1,
             LabelSmoothing = 0.1,
-            Vit = new VitModelConfig
+            Vit = new VitConfig
             {
                 PatchSize = 8,
                 EmbedDim = 32,

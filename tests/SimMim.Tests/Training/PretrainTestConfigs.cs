@@ -1,5 +1,6 @@
 using SimMim.Checkpoints;
 using SimMim.Config;
+using SimMim.Models.Swin;
 using static TorchSharp.torch;
 
 namespace SimMim.Tests.Training;
@@ -20,7 +21,7 @@ internal static class PretrainTestConfigs
             Type = "swin",
             Name = "resume_test",
             DropPathRate = 0.2,   // drop path on, so the torch generator's use is part of what must resume exactly
-            Swin = new SwinModelConfig { PatchSize = 4, EmbedDim = 16, Depths = [2, 2], NumHeads = [2, 4], WindowSize = 4 },
+            Swin = new SwinConfig { PatchSize = 4, EmbedDim = 16, Depths = [2, 2], NumHeads = [2, 4], WindowSize = 4 },
         },
         Train = new TrainConfig
         {

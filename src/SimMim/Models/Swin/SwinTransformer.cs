@@ -23,11 +23,7 @@ public sealed class SwinTransformer : MaskedImageEncoder
     /// <param name="forSimMim">True adds the mask token (pretraining; requires NumClasses = 0).</param>
     public SwinTransformer(SwinConfig config, bool forSimMim) : base(nameof(SwinTransformer))
     {
-        config.Validate();
-        if (forSimMim && config.NumClasses != 0)
-        {
-            throw new ConfigException($"MODEL.NUM_CLASSES: {config.NumClasses} must be 0 for SimMIM pretraining (no head)");
-        }
+        SwinFamily.Instance.Validate(config, forSimMim);
         Config = config;
         patch_embed = new PatchEmbed(config.ImgSize, config.PatchSize, config.InChans, config.EmbedDim, config.PatchNorm);
         absolute_pos_embed = config.Ape ? new Parameter(zeros(1, patch_embed.NumPatches, config.EmbedDim)) : null;

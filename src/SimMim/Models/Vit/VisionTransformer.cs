@@ -30,11 +30,7 @@ public sealed class VisionTransformer : MaskedImageEncoder
     /// </param>
     public VisionTransformer(VitConfig config, bool forSimMim) : base(nameof(VisionTransformer))
     {
-        config.Validate();
-        if (forSimMim && config.NumClasses != 0)
-        {
-            throw new ConfigException($"MODEL.NUM_CLASSES: {config.NumClasses} must be 0 for SimMIM pretraining (no head)");
-        }
+        VitFamily.Instance.Validate(config, forSimMim);
         Config = config;
         ForSimMim = forSimMim;
         int dim = config.EmbedDim, g = config.GridSize;
