@@ -48,8 +48,8 @@ internal sealed class DataParallel : IDisposable
     /// nothing.
     /// </summary>
     /// <exception cref="OutputException">On rank 0: the folder cannot be written, or another run holds it.</exception>
-    public RunDirectory OpenRunDirectory(string outputDir, ITrainingObserver observer) =>
-        IsMain ? RunDirectory.Open(outputDir, observer) : RunDirectory.Discard(outputDir);
+    public RunDirectory OpenRunDirectory(string outputDir, IEnumerable<ITrainingObserver> observers) =>
+        IsMain ? RunDirectory.Open(outputDir, observers) : RunDirectory.Discard(outputDir);
 
     /// <summary>The gradient averaging <see cref="TrainStep"/> runs before each optimizer step; null alone.</summary>
     public GradientAllReducer? Reducer(IEnumerable<Parameter> parameters)

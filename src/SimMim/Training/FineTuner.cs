@@ -59,6 +59,10 @@ public sealed class FineTuner
     /// <exception cref="ConfigException">Invalid config or an augmentation this port does not implement.</exception>
     /// <exception cref="CheckpointException">The pretrained or the named resume checkpoint is missing (or a folder).</exception>
     public FineTuner(SimMimConfig config, FinetuneOptions? options = null, ITrainingObserver? observer = null,
+        IProcessGroup? group = null) : this(config, options, observer is null ? [] : [observer], group) { }
+
+    /// <summary>A fine-tuner that reports to each of <paramref name="observers"/> (e.g. the console and TensorBoard).</summary>
+    public FineTuner(SimMimConfig config, FinetuneOptions? options, IEnumerable<ITrainingObserver> observers,
         IProcessGroup? group = null)
     {
         _options = options ?? new FinetuneOptions();
@@ -68,7 +72,7 @@ public sealed class FineTuner
         OptionRanges.EvalFrequency.Require("--eval-freq", _options.EvalFrequency);
         CheckSupportedAugmentation(config.Aug);
         _pretrained = DownstreamEncoder.PretrainedPath(_options.PretrainedPath, config);
-        _spec = new LoopSpec(config, ResolvedRun.Resolve(config, group.WorldSize), group, observer ?? NullTrainingObserver.Instance,
+        _spec = new LoopSpec(config, ResolvedRun.Resolve(config, group.WorldSize), group, observers.ToList(),
             RunPosition.ExplicitResumePath(_options.ResumePath, config), Math.Max(1, config.Train.AccumulationSteps), _options.Precision);
         if (MixupOptionsOf(config).Enabled && config.Data.BatchSize % 2 != 0)
             throw new ConfigException($"DATA.BATCH_SIZE ({config.Data.BatchSize}) must be even with mixup/cutmix on");

@@ -64,6 +64,10 @@ public sealed class LinearProbe
     /// <exception cref="ConfigException">Invalid config or options.</exception>
     /// <exception cref="CheckpointException">The pretrained checkpoint does not exist.</exception>
     public LinearProbe(SimMimConfig config, LinearProbeOptions? options = null, ITrainingObserver? observer = null)
+        : this(config, options, observer is null ? [] : [observer]) { }
+
+    /// <summary>A probe that reports to each of <paramref name="observers"/> (e.g. the console and TensorBoard).</summary>
+    public LinearProbe(SimMimConfig config, LinearProbeOptions? options, IEnumerable<ITrainingObserver> observers)
     {
         _options = options ?? new LinearProbeOptions();
         // The encoder is frozen: its features are computed without gradients, one block at a time.
@@ -73,7 +77,7 @@ public sealed class LinearProbe
             OptionRanges.ProbeBlock.Require("--block", block);
         _pretrained = DownstreamEncoder.PretrainedPath(_options.PretrainedPath, config);
         // No explicit resume point: MODEL.RESUME names a fine-tuning checkpoint, not a probe's.
-        _spec = new LoopSpec(config, ResolvedRun.Resolve(config), SingleProcessGroup.Instance, observer ?? NullTrainingObserver.Instance,
+        _spec = new LoopSpec(config, ResolvedRun.Resolve(config), SingleProcessGroup.Instance, observers.ToList(),
             ResumePath: null, Accumulation: 1, UsesPrecision: false, CheckpointFolder: CheckpointFolder, FinalCheckpoint: CheckpointFileName);
     }
 

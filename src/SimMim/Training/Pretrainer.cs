@@ -49,6 +49,10 @@ public sealed class Pretrainer
     /// <exception cref="ConfigException">Invalid config, or MODEL.NAME / TAG not a single folder name.</exception>
     /// <exception cref="CheckpointException">The named resume checkpoint is missing (or a folder).</exception>
     public Pretrainer(SimMimConfig config, PretrainOptions? options = null, ITrainingObserver? observer = null,
+        IProcessGroup? group = null) : this(config, options, observer is null ? [] : [observer], group) { }
+
+    /// <summary>A pretrainer that reports to each of <paramref name="observers"/> (e.g. the console and TensorBoard).</summary>
+    public Pretrainer(SimMimConfig config, PretrainOptions? options, IEnumerable<ITrainingObserver> observers,
         IProcessGroup? group = null)
     {
         group ??= SingleProcessGroup.Instance;
@@ -57,7 +61,7 @@ public sealed class Pretrainer
         if (_options.MaxStepsPerEpoch is int steps)
             OptionRanges.StepsPerEpoch.Require("--steps-per-epoch", steps);
         // A named checkpoint that is not there fails now, not after the data and the model are ready.
-        _spec = new LoopSpec(config, ResolvedRun.Resolve(config, group.WorldSize), group, observer ?? NullTrainingObserver.Instance,
+        _spec = new LoopSpec(config, ResolvedRun.Resolve(config, group.WorldSize), group, observers.ToList(),
             RunPosition.ExplicitResumePath(_options.ResumePath, config), Math.Max(1, config.Train.AccumulationSteps), _options.Precision);
     }
 

@@ -19,12 +19,12 @@ internal sealed class RunDirectory : IDisposable
     private readonly RunLog _log;
     private MetricsFile? _metrics;
 
-    private RunDirectory(string folder, RunLock? runLock, RunLog log, ITrainingObserver observer)
+    private RunDirectory(string folder, RunLock? runLock, RunLog log, IEnumerable<ITrainingObserver> observers)
     {
         Folder = folder;
         _lock = runLock;
         _log = log;
-        Reporter = new RunReporter(log, observer);
+        Reporter = new RunReporter(log, observers);
     }
 
     public string Folder { get; }
@@ -36,13 +36,13 @@ internal sealed class RunDirectory : IDisposable
 
     /// <summary>Creates the folder, checks it takes files, locks it and opens its log; says when it took over a stale lock.</summary>
     /// <exception cref="OutputException">The folder cannot be created or written, or another run holds it.</exception>
-    public static RunDirectory Open(string folder, ITrainingObserver observer)
+    public static RunDirectory Open(string folder, IEnumerable<ITrainingObserver> observers)
     {
         UserPaths.EnsureWritableDirectory(folder, "the run folder");
         var runLock = RunLock.Acquire(folder);
         try
         {
-            var directory = new RunDirectory(folder, runLock, new RunLog(Path.Combine(folder, LogFileName)), observer);
+            var directory = new RunDirectory(folder, runLock, new RunLog(Path.Combine(folder, LogFileName)), observers);
             if (runLock.StaleHolder is { } holder)
                 directory.Reporter.Message($"took over the run folder from a run that ended without releasing it ({holder})");
             return directory;
@@ -55,7 +55,7 @@ internal sealed class RunDirectory : IDisposable
     }
 
     /// <summary>The folder as the ranks other than 0 of a data-parallel run see it: nothing is created or written.</summary>
-    public static RunDirectory Discard(string folder) => new(folder, null, RunLog.Discard(), NullTrainingObserver.Instance);
+    public static RunDirectory Discard(string folder) => new(folder, null, RunLog.Discard(), []);
 
     /// <summary>
     /// Starts metrics.csv, continued after <paramref name="resumedStep"/> (see <see cref="MetricsFile.Open"/>): from now

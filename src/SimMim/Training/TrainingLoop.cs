@@ -14,7 +14,7 @@ namespace SimMim.Training;
 /// <param name="Config">The run's configuration (TRAIN.*, SEED, SAVE_*, PRINT_FREQ, DATA.BATCH_SIZE, output folder).</param>
 /// <param name="Run">The values derived from it: output folder, scaled lr.</param>
 /// <param name="Group">The data-parallel processes this one belongs to.</param>
-/// <param name="Observer">Progress; only rank 0's is called.</param>
+/// <param name="Observers">Progress; only rank 0's are called.</param>
 /// <param name="ResumePath">An explicit checkpoint to resume from; otherwise the newest one of the checkpoint folder
 /// with TRAIN.AUTO_RESUME.</param>
 /// <param name="Accumulation">Loader iterations per optimizer step.</param>
@@ -23,7 +23,7 @@ namespace SimMim.Training;
 /// <param name="CheckpointFolder">A subfolder of the run folder for the checkpoints; null = the run folder.</param>
 /// <param name="FinalCheckpoint">A file (in the run folder) that also gets the model when the run ends, finished or
 /// interrupted; null = none.</param>
-internal sealed record LoopSpec(SimMimConfig Config, ResolvedRun Run, IProcessGroup Group, ITrainingObserver Observer, string? ResumePath,
+internal sealed record LoopSpec(SimMimConfig Config, ResolvedRun Run, IProcessGroup Group, IReadOnlyList<ITrainingObserver> Observers, string? ResumePath,
     int Accumulation, Precision? Precision = null, bool UsesPrecision = true, string? CheckpointFolder = null,
     string? FinalCheckpoint = null);
 
@@ -70,7 +70,7 @@ internal sealed class TrainingLoop<TBatch>(RunCheckpoints checkpoints, TrainStep
         using var parallel = new DataParallel(spec.Group, cancellation);
         cancellation = parallel.Token;
         // First, before any work: the folder takes files and no other run writes to it.
-        using var directory = parallel.OpenRunDirectory(run.OutputDir, spec.Observer);
+        using var directory = parallel.OpenRunDirectory(run.OutputDir, spec.Observers);
         var reporter = directory.Reporter;
         using var task = build(new TaskContext(spec, reporter, parallel.Sampler, cancellation));
 
