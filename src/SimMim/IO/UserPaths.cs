@@ -148,41 +148,24 @@ public static class UserPaths
 
     /// <summary>Writes the file <paramref name="path"/> in place (created or emptied first): for scratch files, which nothing reads half-written.</summary>
     /// <exception cref="OutputException">"cannot write {what} {path}: {reason}".</exception>
-    public static void WriteFile(string path, string what, Action<Stream> write)
+    public static void WriteFile(string path, string what, Action<Stream> write) => WriteTo(path, what, () =>
     {
-        if (FileTargetProblem(path) is { } problem)
-            throw Output("write", what, path, problem);
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
-            write(stream);
-        }
-        catch (Exception e) when (IsFileSystemError(e))
-        {
-            throw Output("write", what, path, Reason(e), e);
-        }
-    }
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        write(stream);
+        return true;
+    });
 
     /// <summary>
     /// Opens <paramref name="path"/> to append to it (created when missing), positioned at its end; readable, so a
     /// writer can look at what is there (a line cut short by a killed run).
     /// </summary>
     /// <exception cref="OutputException">"cannot write {what} {path}: {reason}".</exception>
-    public static FileStream OpenAppend(string path, string what)
+    public static FileStream OpenAppend(string path, string what) => WriteTo(path, what, () =>
     {
-        if (FileTargetProblem(path) is { } problem)
-            throw Output("write", what, path, problem);
-        try
-        {
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
-            stream.Seek(0, SeekOrigin.End);
-            return stream;
-        }
-        catch (Exception e) when (IsFileSystemError(e))
-        {
-            throw Output("write", what, path, Reason(e), e);
-        }
-    }
+        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        stream.Seek(0, SeekOrigin.End);
+        return stream;
+    });
 
     /// <summary>
     /// Opens <paramref name="path"/> (created when missing) for reading and writing under an exclusive advisory lock:
@@ -190,10 +173,8 @@ public static class UserPaths
     /// </summary>
     /// <returns>The open file, or null when another open file holds the lock (another process, or this one).</returns>
     /// <exception cref="OutputException">"cannot write {what} {path}: {reason}".</exception>
-    public static FileStream? TryOpenExclusive(string path, string what)
+    public static FileStream? TryOpenExclusive(string path, string what) => WriteTo(path, what, () =>
     {
-        if (FileTargetProblem(path) is { } problem)
-            throw Output("write", what, path, problem);
         try
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
@@ -202,11 +183,7 @@ public static class UserPaths
         {
             return null;
         }
-        catch (Exception e) when (IsFileSystemError(e))
-        {
-            throw Output("write", what, path, Reason(e), e);
-        }
-    }
+    });
 
     /// <summary>The text of an output file this program wrote earlier (to rewrite it), or null when there is none.</summary>
     /// <exception cref="OutputException">"cannot read {what} {path}: {reason}".</exception>
@@ -227,17 +204,24 @@ public static class UserPaths
     /// <see cref="AtomicFile"/>); its folder is created when missing.
     /// </summary>
     /// <exception cref="OutputException">"cannot write {what} {path}: {reason}"; the previous file is untouched.</exception>
-    public static void ReplaceAtomically(string path, string what, Action<Stream> write)
+    public static void ReplaceAtomically(string path, string what, Action<Stream> write) => WriteTo(path, what, () =>
+    {
+        AtomicFile.Write(path, write);
+        return true;
+    }, e => ShapeProblem(path) ?? Reason(e));
+
+    /// <summary>Runs <paramref name="write"/> on a file target, turning a file-system failure into "cannot write {what} {path}: {reason}".</summary>
+    private static T WriteTo<T>(string path, string what, Func<T> write, Func<Exception, string>? reason = null)
     {
         if (FileTargetProblem(path) is { } problem)
             throw Output("write", what, path, problem);
         try
         {
-            AtomicFile.Write(path, write);
+            return write();
         }
         catch (Exception e) when (IsFileSystemError(e))
         {
-            throw Output("write", what, path, ShapeProblem(path) ?? Reason(e), e);
+            throw Output("write", what, path, reason is null ? Reason(e) : reason(e), e);
         }
     }
 
