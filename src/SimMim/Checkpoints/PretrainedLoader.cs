@@ -33,8 +33,7 @@ public static class PretrainedLoader
     /// <exception cref="CheckpointException">Unreadable file, or a tensor whose shape does not fit (the key is named).</exception>
     public static LoadResult LoadPretrained(string path, MaskedImageEncoder encoder)
     {
-        UserPaths.RequireFile(path, "pretrained checkpoint", InputKind.Checkpoint);
-        object? checkpoint = WeightFile.Load(path);
+        object? checkpoint = WeightFile.Load(path, "pretrained checkpoint");
         try
         {
             var state = TorchFile.StateDict(checkpoint, path);

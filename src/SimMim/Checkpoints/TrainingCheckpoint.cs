@@ -140,7 +140,6 @@ public static class TrainingCheckpoint
     /// <summary>Loads only the weights: from a training checkpoint ('model' entry), a plain state dict or a safetensors file.</summary>
     public static void LoadWeights(string path, nn.Module model)
     {
-        UserPaths.RequireFile(path, "checkpoint", InputKind.Checkpoint);
         object? checkpoint = WeightFile.Load(path);
         try
         {

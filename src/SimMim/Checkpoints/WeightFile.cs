@@ -19,9 +19,11 @@ public static class WeightFile
 
     /// <summary>The whole file: for safetensors its tensors as a dict, for torch.save files what <see cref="TorchFile.Load(string)"/> gives.</summary>
     /// <exception cref="CheckpointException">Missing, a folder, corrupt or unsupported; the message names it.</exception>
-    public static object? Load(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="what">What it is for, as a missing-file message names it.</param>
+    public static object? Load(string path, string what = "checkpoint")
     {
-        UserPaths.RequireFile(path, "checkpoint", InputKind.Checkpoint);
+        UserPaths.RequireFile(path, what, InputKind.Checkpoint);
         return IsSafetensors(path) ? SafetensorsFile.Load(path) : TorchFile.Load(path);
     }
 
